@@ -1,0 +1,301 @@
+"""Running an audit plan: from rows to metrics, intervals, tests and findings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from equilens.data.columns import (
+    AuditWarning,
+    binary_outcome,
+    check_groups,
+    encode_attribute,
+    require_columns,
+    scores,
+)
+from equilens.data.sources import from_dataframe, read_file
+from equilens.engines import count_groups
+from equilens.errors import DataError, PlanError
+from equilens.findings import evaluate, severity
+from equilens.metrics.disparities import aggregate_disparities, group_disparities
+from equilens.metrics.table import estimate_grouping
+from equilens.models.tabular import CallablePredictor, SklearnPredictor, load_sklearn_model
+from equilens.plan import AuditPlan, metric_names_for
+from equilens.result import AuditResult, Predictions, fairness_summaries, provenance
+from equilens.stats.significance import adjust_p_values
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_METRICS = ["selection_rate", "true_positive_rate", "false_positive_rate", "positive_predictive_value"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class _Decisions:
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    score: np.ndarray | None
+    model_kind: str
+    model_id: str
+
+
+def run_audit(
+    plan: AuditPlan,
+    data: Any = None,
+    *,
+    model: Any = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Run an audit plan and return its result.
+
+    Parameters
+    ----------
+    plan : AuditPlan
+        The declared plan.
+    data : dataframe, optional
+        Rows to audit (pandas, polars, pyarrow or any frame narwhals supports); read from
+        ``plan.data`` when omitted.
+    model : object, optional
+        A fitted scikit-learn estimator, a callable mapping a pandas frame to labels, or a
+        `Predictor`; overrides ``plan.model``.
+    progress : callable, optional
+        Called with the name of each step as it starts.
+
+    Returns
+    -------
+    AuditResult
+    """
+    step = progress or (lambda name: None)
+
+    step("Reading data")
+    if data is not None:
+        frame, digest = from_dataframe(data)
+        source = "the dataframe"
+    elif plan.data is not None:
+        frame, digest = read_file(plan.data.path, format=plan.data.format, encoding=plan.data.encoding)
+        source = repr(str(plan.data.path))
+    else:
+        raise PlanError("The plan has no 'data' source and no dataframe was passed; add data.path.")
+    if len(frame) == 0:
+        raise DataError(f"The data in {source} has no rows; there is nothing to audit.")
+
+    columns = [str(name) for name in frame.columns]
+    needed = {plan.target: "target"}
+    for attribute in plan.protected:
+        needed[attribute.source_column] = f"protected attribute {attribute.name!r}"
+    if plan.prediction is not None and model is None:
+        if plan.prediction.column:
+            needed[plan.prediction.column] = "prediction"
+        if plan.prediction.score_column:
+            needed[plan.prediction.score_column] = "score"
+    require_columns(columns, needed, source=source)
+
+    step("Preparing groups")
+    warnings: list[AuditWarning] = []
+    encoded = []
+    missing_any = np.zeros(len(frame), dtype=bool)
+    for spec in plan.protected:
+        column = encode_attribute(
+            frame[spec.source_column].to_numpy(), spec, policy=plan.missing_values
+        )
+        warnings.extend(column.warnings)
+        encoded.append(column)
+        missing_any |= column.missing
+
+    keep = np.ones(len(frame), dtype=bool)
+    if plan.missing_values == "drop" and missing_any.any():
+        keep = ~missing_any
+        warnings.append(
+            AuditWarning(
+                "dropped_rows",
+                f"{int(missing_any.sum())} of {len(frame)} rows were dropped because a protected "
+                f"attribute is missing (missing_values: drop).",
+                {"count": int(missing_any.sum())},
+            )
+        )
+        if not keep.any():
+            raise DataError("Every row has a missing protected attribute; nothing is left to audit.")
+
+    step("Collecting predictions")
+    decisions = _decisions(plan, frame, model, columns)
+
+    attributes = []
+    for spec, column in zip(plan.protected, encoded, strict=True):
+        attribute = column.attribute
+        if not keep.all():
+            attribute = type(attribute)(attribute.name, attribute.codes[keep], attribute.labels)
+        check_groups(attribute, spec)
+        attributes.append(attribute)
+
+    y_true, y_pred = decisions.y_true[keep], decisions.y_pred[keep]
+    score = decisions.score[keep] if decisions.score is not None else None
+    row_id = np.flatnonzero(keep)
+
+    step("Counting groups")
+    groupings = [(spec.name,) for spec in plan.protected] + plan.intersection_tuples()
+    counts = count_groups(attributes, y_true, y_pred, score=score, groupings=groupings)
+
+    metric_names = metric_names_for(plan, has_score=score is not None)
+    for name in [*SUMMARY_METRICS, *(h.metric for h in plan.hypotheses)]:
+        if name not in metric_names:
+            metric_names.append(name)
+    if score is None and any(name in ("auc", "mean_score") for name in metric_names):
+        raise PlanError(
+            "The plan asks for 'auc' or 'mean_score', which need scores; add "
+            "prediction.score_column or a model with predict_proba."
+        )
+
+    step("Bootstrapping intervals")
+    level = plan.confidence_level
+    tables = {
+        grouping: estimate_grouping(
+            counts[grouping], metric_names, level=level,
+            replicates=plan.bootstrap_replicates, seed=plan.seed,
+        )
+        for grouping in groupings
+    }
+    references = {grouping: _reference(plan, counts[grouping], warnings) for grouping in groupings}
+
+    step("Testing disparities")
+    disparities = []
+    aggregates = []
+    for grouping, table in tables.items():
+        disparities.extend(group_disparities(table, references[grouping], level=level, seed=plan.seed))
+        aggregates.extend(aggregate_disparities(table, level=level, seed=plan.seed))
+    tested = [item for item in [*disparities, *aggregates] if item.test.p_value is not None]
+    adjusted = adjust_p_values([item.test.p_value for item in tested], method=plan.multiple_testing)
+    for item, p_adjusted in zip(tested, adjusted, strict=True):
+        item.p_adjusted = p_adjusted
+
+    step("Evaluating hypotheses")
+    by_group = {(d.attributes, d.metric, d.group): d for d in disparities}
+    by_metric = {(a.attributes, a.metric): a for a in aggregates}
+    findings = []
+    for hypothesis in plan.hypotheses:
+        grouping = hypothesis.attributes
+        if grouping not in tables:
+            raise PlanError(
+                f"Hypothesis {hypothesis.id!r} is about {' x '.join(grouping)}, which is not an "
+                f"audited intersection; add {list(grouping)} to 'intersections'."
+            )
+        finding = evaluate(
+            hypothesis, tables[grouping], reference=references[grouping],
+            disparities=by_group, aggregates=by_metric,
+            min_group_size=plan.min_group_size, level=level,
+        )
+        finding.severity = severity(finding, level=level)
+        findings.append(finding)
+
+    _small_group_warnings(tables, plan.min_group_size, warnings)
+
+    predictions = Predictions(
+        row_id=row_id,
+        groups={spec.name: np.asarray(attr.labels, dtype=object)[attr.codes] for spec, attr in zip(plan.protected, attributes, strict=True)},
+        y_true=y_true,
+        y_pred=y_pred,
+        score=score,
+    )
+    return AuditResult(
+        plan=plan,
+        provenance=provenance(plan, digest=digest, n_rows=len(y_true), model_kind=decisions.model_kind, model_id=decisions.model_id),
+        tables=tables,
+        references=references,
+        disparities=disparities,
+        aggregates=aggregates,
+        summaries=fairness_summaries(tables, references, aggregates, level=level),
+        findings=findings,
+        warnings=warnings,
+        predictions=predictions,
+    )
+
+
+def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decisions:
+    target = binary_outcome(frame[plan.target].to_numpy(), plan.favorable_label, column=plan.target, role="target")
+    favorable = plan.favorable_label
+
+    if model is None and plan.model is not None:
+        estimator = load_sklearn_model(plan.model.path, trusted=plan.model.trusted)
+        model = SklearnPredictor(
+            estimator,
+            favorable_label=favorable if not isinstance(favorable, list) else favorable[0],
+            features=plan.model.features,
+            threshold=plan.model.threshold,
+        )
+    if model is not None:
+        predictor = _as_predictor(model, favorable)
+        inputs = frame.to_pandas()
+        labels = predictor.predict(inputs)
+        score = predictor.score(inputs)
+        y_pred = binary_outcome(np.asarray(labels), favorable, column="model output", role="prediction")
+        return _Decisions(target, y_pred, score, predictor.kind, predictor.id)
+
+    spec = plan.prediction
+    score = None
+    if spec.score_column:
+        score = scores(frame[spec.score_column].to_numpy(), column=spec.score_column)
+    if spec.column:
+        prediction_favorable = spec.favorable_label if spec.favorable_label is not None else favorable
+        y_pred = binary_outcome(
+            frame[spec.column].to_numpy(), prediction_favorable, column=spec.column, role="prediction"
+        )
+    else:
+        y_pred = (score >= spec.threshold).astype(np.int8)
+    return _Decisions(target, y_pred, score, "precomputed", spec.column or spec.score_column)
+
+
+def _as_predictor(model: Any, favorable: Any):
+    if hasattr(model, "predict") and hasattr(model, "id") and hasattr(model, "kind"):
+        return model
+    if hasattr(model, "predict"):
+        return SklearnPredictor(model, favorable_label=favorable if not isinstance(favorable, list) else favorable[0])
+    if callable(model):
+        return CallablePredictor(model)
+    raise PlanError(
+        f"Cannot use {type(model).__name__} as a model; pass a fitted scikit-learn estimator, "
+        f"a callable that maps a dataframe to labels, or a Predictor."
+    )
+
+
+def _reference(plan: AuditPlan, counts, warnings: list[AuditWarning]) -> int:
+    declared = [plan.attribute(name).reference for name in counts.attributes]
+    if all(declared) and tuple(declared) in counts.labels:
+        return counts.labels.index(tuple(declared))
+    largest = int(np.argmax(counts.n))
+    warnings.append(
+        AuditWarning(
+            "reference_defaulted",
+            f"No reference group {'is declared' if not all(declared) else 'with rows exists'} "
+            f"for {' x '.join(counts.attributes)}; the largest group "
+            f"{' & '.join(counts.labels[largest])!r} is used as the reference.",
+            {"attributes": list(counts.attributes), "group": list(counts.labels[largest])},
+        )
+    )
+    return largest
+
+
+def _small_group_warnings(tables, min_group_size: int, warnings: list[AuditWarning]) -> None:
+    for grouping, table in tables.items():
+        n = table.counts.n
+        small = [(" & ".join(label), int(size)) for label, size in zip(table.counts.labels, n, strict=True) if size < min_group_size]
+        if small:
+            listed = ", ".join(f"{label} (n={size})" for label, size in small)
+            warnings.append(
+                AuditWarning(
+                    "small_group",
+                    f"Groups of {' x '.join(grouping)} below the minimum size {min_group_size}: "
+                    f"{listed}. Their metrics are shown with intervals, but hypotheses on them "
+                    f"are inconclusive.",
+                    {"attributes": list(grouping), "groups": [label for label, _ in small]},
+                )
+            )
+
+
+def audit_frame(plan: AuditPlan, frame: pd.DataFrame, **kwargs) -> AuditResult:
+    """Run `plan` on a pandas frame; a shorthand for ``run_audit(plan, frame)``."""
+    return run_audit(plan, frame, **kwargs)

@@ -1,0 +1,1 @@
+"""Reading data sources and checking the columns an audit needs."""

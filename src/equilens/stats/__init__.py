@@ -1,0 +1,1 @@
+"""Uncertainty: bootstrap on counts, closed-form intervals, tests and multiple testing."""
