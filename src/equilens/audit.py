@@ -31,7 +31,12 @@ from equilens.stats.significance import adjust_p_values
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_METRICS = ["selection_rate", "true_positive_rate", "false_positive_rate", "positive_predictive_value"]
+SUMMARY_METRICS = [
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "positive_predictive_value",
+]
 
 Progress = Callable[[str], None]
 
@@ -78,7 +83,9 @@ def run_audit(
         frame, digest = from_dataframe(data)
         source = "the dataframe"
     elif plan.data is not None:
-        frame, digest = read_file(plan.data.path, format=plan.data.format, encoding=plan.data.encoding)
+        frame, digest = read_file(
+            plan.data.path, format=plan.data.format, encoding=plan.data.encoding
+        )
         source = repr(str(plan.data.path))
     else:
         raise PlanError("The plan has no 'data' source and no dataframe was passed; add data.path.")
@@ -120,7 +127,9 @@ def run_audit(
             )
         )
         if not keep.any():
-            raise DataError("Every row has a missing protected attribute; nothing is left to audit.")
+            raise DataError(
+                "Every row has a missing protected attribute; nothing is left to audit."
+            )
 
     step("Collecting predictions")
     decisions = _decisions(plan, frame, model, columns)
@@ -135,7 +144,10 @@ def run_audit(
 
     y_true, y_pred = decisions.y_true[keep], decisions.y_pred[keep]
     score = decisions.score[keep] if decisions.score is not None else None
-    row_id = np.flatnonzero(keep)
+    # A `row_id` column in the data identifies rows in predictions.parquet; otherwise the
+    # row's position does.
+    row_ids = frame["row_id"].to_numpy() if "row_id" in columns else np.arange(len(frame))
+    row_id = row_ids[keep]
 
     step("Counting groups")
     groupings = [(spec.name,) for spec in plan.protected] + plan.intersection_tuples()
@@ -155,8 +167,11 @@ def run_audit(
     level = plan.confidence_level
     tables = {
         grouping: estimate_grouping(
-            counts[grouping], metric_names, level=level,
-            replicates=plan.bootstrap_replicates, seed=plan.seed,
+            counts[grouping],
+            metric_names,
+            level=level,
+            replicates=plan.bootstrap_replicates,
+            seed=plan.seed,
         )
         for grouping in groupings
     }
@@ -166,7 +181,9 @@ def run_audit(
     disparities = []
     aggregates = []
     for grouping, table in tables.items():
-        disparities.extend(group_disparities(table, references[grouping], level=level, seed=plan.seed))
+        disparities.extend(
+            group_disparities(table, references[grouping], level=level, seed=plan.seed)
+        )
         aggregates.extend(aggregate_disparities(table, level=level, seed=plan.seed))
     tested = [item for item in [*disparities, *aggregates] if item.test.p_value is not None]
     adjusted = adjust_p_values([item.test.p_value for item in tested], method=plan.multiple_testing)
@@ -185,9 +202,14 @@ def run_audit(
                 f"audited intersection; add {list(grouping)} to 'intersections'."
             )
         finding = evaluate(
-            hypothesis, tables[grouping], reference=references[grouping],
-            disparities=by_group, aggregates=by_metric,
-            min_group_size=plan.min_group_size, level=level,
+            hypothesis,
+            tables[grouping],
+            reference=references[grouping],
+            disparities=by_group,
+            aggregates=by_metric,
+            min_group_size=plan.min_group_size,
+            level=level,
+            missing_labels=tuple(plan.attribute(name).missing_label for name in grouping),
         )
         finding.severity = severity(finding, level=level)
         findings.append(finding)
@@ -196,14 +218,23 @@ def run_audit(
 
     predictions = Predictions(
         row_id=row_id,
-        groups={spec.name: np.asarray(attr.labels, dtype=object)[attr.codes] for spec, attr in zip(plan.protected, attributes, strict=True)},
+        groups={
+            spec.name: np.asarray(attr.labels, dtype=object)[attr.codes]
+            for spec, attr in zip(plan.protected, attributes, strict=True)
+        },
         y_true=y_true,
         y_pred=y_pred,
         score=score,
     )
     return AuditResult(
         plan=plan,
-        provenance=provenance(plan, digest=digest, n_rows=len(y_true), model_kind=decisions.model_kind, model_id=decisions.model_id),
+        provenance=provenance(
+            plan,
+            digest=digest,
+            n_rows=len(y_true),
+            model_kind=decisions.model_kind,
+            model_id=decisions.model_id,
+        ),
         tables=tables,
         references=references,
         disparities=disparities,
@@ -216,7 +247,9 @@ def run_audit(
 
 
 def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decisions:
-    target = binary_outcome(frame[plan.target].to_numpy(), plan.favorable_label, column=plan.target, role="target")
+    target = binary_outcome(
+        frame[plan.target].to_numpy(), plan.favorable_label, column=plan.target, role="target"
+    )
     favorable = plan.favorable_label
 
     if model is None and plan.model is not None:
@@ -232,7 +265,9 @@ def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decis
         inputs = frame.to_pandas()
         labels = predictor.predict(inputs)
         score = predictor.score(inputs)
-        y_pred = binary_outcome(np.asarray(labels), favorable, column="model output", role="prediction")
+        y_pred = binary_outcome(
+            np.asarray(labels), favorable, column="model output", role="prediction"
+        )
         return _Decisions(target, y_pred, score, predictor.kind, predictor.id)
 
     spec = plan.prediction
@@ -240,20 +275,29 @@ def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decis
     if spec.score_column:
         score = scores(frame[spec.score_column].to_numpy(), column=spec.score_column)
     if spec.column:
-        prediction_favorable = spec.favorable_label if spec.favorable_label is not None else favorable
+        prediction_favorable = (
+            spec.favorable_label if spec.favorable_label is not None else favorable
+        )
         y_pred = binary_outcome(
-            frame[spec.column].to_numpy(), prediction_favorable, column=spec.column, role="prediction"
+            frame[spec.column].to_numpy(),
+            prediction_favorable,
+            column=spec.column,
+            role="prediction",
         )
     else:
         y_pred = (score >= spec.threshold).astype(np.int8)
-    return _Decisions(target, y_pred, score, "precomputed", spec.column or spec.score_column)
+    return _Decisions(
+        target, y_pred, score, "precomputed", spec.model_id or spec.column or spec.score_column
+    )
 
 
 def _as_predictor(model: Any, favorable: Any):
     if hasattr(model, "predict") and hasattr(model, "id") and hasattr(model, "kind"):
         return model
     if hasattr(model, "predict"):
-        return SklearnPredictor(model, favorable_label=favorable if not isinstance(favorable, list) else favorable[0])
+        return SklearnPredictor(
+            model, favorable_label=favorable if not isinstance(favorable, list) else favorable[0]
+        )
     if callable(model):
         return CallablePredictor(model)
     raise PlanError(
@@ -282,7 +326,11 @@ def _reference(plan: AuditPlan, counts, warnings: list[AuditWarning]) -> int:
 def _small_group_warnings(tables, min_group_size: int, warnings: list[AuditWarning]) -> None:
     for grouping, table in tables.items():
         n = table.counts.n
-        small = [(" & ".join(label), int(size)) for label, size in zip(table.counts.labels, n, strict=True) if size < min_group_size]
+        small = [
+            (" & ".join(label), int(size))
+            for label, size in zip(table.counts.labels, n, strict=True)
+            if size < min_group_size
+        ]
         if small:
             listed = ", ".join(f"{label} (n={size})" for label, size in small)
             warnings.append(
@@ -296,6 +344,65 @@ def _small_group_warnings(tables, min_group_size: int, warnings: list[AuditWarni
             )
 
 
-def audit_frame(plan: AuditPlan, frame: pd.DataFrame, **kwargs) -> AuditResult:
-    """Run `plan` on a pandas frame; a shorthand for ``run_audit(plan, frame)``."""
-    return run_audit(plan, frame, **kwargs)
+def audit_arrays(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive_features: dict[str, Any],
+    score: Any = None,
+    favorable_label: Any = 1,
+    references: dict[str, str] | None = None,
+    **plan_options: Any,
+) -> AuditResult:
+    """Audit decisions given as arrays, in the manner of fairlearn's `MetricFrame`.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_rows,)
+        Actual and predicted labels.
+    sensitive_features : dict of str to array-like
+        One array of group values per protected attribute.
+    score : array-like, optional
+        Scores, higher meaning more likely favorable.
+    favorable_label : scalar
+        Label of the favorable outcome.
+    references : dict of str to str, optional
+        Reference group per attribute.
+    **plan_options
+        Further `AuditPlan` fields, e.g. ``hypotheses``, ``intersections`` or ``seed``.
+
+    Raises
+    ------
+    DataError
+        When the arrays differ in length.
+    """
+    arrays = {"y_true": y_true, "y_pred": y_pred, **sensitive_features}
+    if score is not None:
+        arrays["score"] = score
+    lengths = {name: len(values) for name, values in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{name}={length}" for name, length in lengths.items())
+        raise DataError(
+            f"The inputs have different lengths ({listed}); y_true, y_pred, the score and "
+            f"every sensitive feature need one value per row."
+        )
+    from equilens.plan import parse_plan
+
+    references = references or {}
+    plan = parse_plan(
+        {
+            "target": "y_true",
+            "favorable_label": favorable_label,
+            "prediction": {
+                "column": "y_pred",
+                "score_column": "score" if score is not None else None,
+            },
+            "protected": [
+                {"name": name, "reference": references.get(name)} for name in sensitive_features
+            ],
+            **plan_options,
+        },
+        source="audit_arrays arguments",
+    )
+    frame = pd.DataFrame({name: np.asarray(values) for name, values in arrays.items()})
+    return run_audit(plan, frame)

@@ -32,7 +32,9 @@ def closest_names(name: str, candidates: Iterable[str], *, limit: int = 3) -> li
     matches = difflib.get_close_matches(name, candidates, n=limit, cutoff=0.5)
     if not matches:
         lowered = {candidate.lower(): candidate for candidate in candidates}
-        matches = [lowered[key] for key in difflib.get_close_matches(name.lower(), lowered, n=limit)]
+        matches = [
+            lowered[key] for key in difflib.get_close_matches(name.lower(), lowered, n=limit)
+        ]
     return matches
 
 

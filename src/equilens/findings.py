@@ -112,18 +112,41 @@ def evidence_strength(estimate: Estimate, hypothesis: Hypothesis, passed: bool) 
     if hypothesis.resolved_operator == "within":
         # The allowed region is an interval, so an interval can straddle it on both sides.
         bounds.append(satisfies(estimate.value, hypothesis))
-        if not passed and lower < 0 < upper and hypothesis.comparison in ("difference", "max_minus_min"):
+        if (
+            not passed
+            and lower < 0 < upper
+            and hypothesis.comparison in ("difference", "max_minus_min")
+        ):
             return "weak"
     if passed:
         return "strong" if all(bounds) else "weak"
     return "strong" if not any(bounds[:2]) else "weak"
 
 
-def resolve_groups(hypothesis: Hypothesis, table: MetricTable, reference: int) -> list[int]:
-    """Return the positions of the groups a hypothesis is about, checking they exist."""
+def resolve_groups(
+    hypothesis: Hypothesis,
+    table: MetricTable,
+    reference: int,
+    *,
+    missing_labels: tuple[str, ...] = (),
+) -> list[int]:
+    """Return the positions of the groups a hypothesis is about, checking they exist.
+
+    By default a hypothesis covers every group except the reference and the groups of
+    rows with a missing attribute value (labelled with one of `missing_labels`): those
+    rows are reported, but a claim about "every group" is a claim about recorded groups.
+    Naming a missing-value group in the hypothesis's `groups` includes it.
+    """
     labels = table.counts.labels
     if hypothesis.groups is None:
-        return [g for g in range(len(labels)) if g != reference]
+        return [
+            g
+            for g, label in enumerate(labels)
+            if g != reference
+            and not any(
+                part == missing for part, missing in zip(label, missing_labels, strict=False)
+            )
+        ]
     positions = []
     for group in hypothesis.groups:
         label = (group,) if isinstance(group, str) else tuple(group)
@@ -147,79 +170,152 @@ def evaluate(
     aggregates: dict[tuple, Aggregate],
     min_group_size: int,
     level: float,
+    missing_labels: tuple[str, ...] = (),
 ) -> Finding:
-    """Judge one hypothesis on the audit's estimates."""
+    """Judge one hypothesis on the audit's estimates.
+
+    `missing_labels` gives, per attribute of the grouping, the label of its missing-value
+    group, which the hypothesis leaves out unless it names it.
+    """
     counts = table.counts
     n = counts.n
     statement = hypothesis.statement(" & ".join(counts.labels[reference]))
-    identifier = hypothesis.id or f"{hypothesis.metric}_{hypothesis.comparison}_{'_'.join(hypothesis.attributes)}"
+    identifier = (
+        hypothesis.id
+        or f"{hypothesis.metric}_{hypothesis.comparison}_{'_'.join(hypothesis.attributes)}"
+    )
 
     if hypothesis.comparison in ("max_minus_min", "min_over_max"):
         return _evaluate_aggregate(
-            hypothesis, table, aggregates[(counts.attributes, hypothesis.metric)],
-            identifier=identifier, statement=statement, reference=reference,
-            min_group_size=min_group_size, level=level,
+            hypothesis,
+            table,
+            aggregates[(counts.attributes, hypothesis.metric)],
+            identifier=identifier,
+            statement=statement,
+            reference=reference,
+            min_group_size=min_group_size,
+            level=level,
         )
 
     verdicts = []
-    for g in resolve_groups(hypothesis, table, reference):
+    for g in resolve_groups(hypothesis, table, reference, missing_labels=missing_labels):
         disparity = disparities[(counts.attributes, hypothesis.metric, counts.labels[g])]
-        estimate = disparity.difference if hypothesis.comparison == "difference" else disparity.ratio
+        estimate = (
+            disparity.difference if hypothesis.comparison == "difference" else disparity.ratio
+        )
         small = bool(n[g] < min_group_size or n[reference] < min_group_size)
         mdd = _detectable(table, hypothesis.metric, g, reference, level) if small else None
         if small:
-            verdict, strength, reason = "inconclusive", None, (
-                f"fewer than {min_group_size} rows in the group or the reference"
+            verdict, strength, reason = (
+                "inconclusive",
+                None,
+                (f"fewer than {min_group_size} rows in the group or the reference"),
             )
         elif estimate.value is None:
             verdict, strength, reason = "inconclusive", None, estimate.reason
         else:
             passed = satisfies(estimate.value, hypothesis)
-            verdict, strength, reason = ("pass" if passed else "fail"), evidence_strength(
-                estimate, hypothesis, passed
-            ), None
+            verdict, strength, reason = (
+                ("pass" if passed else "fail"),
+                evidence_strength(estimate, hypothesis, passed),
+                None,
+            )
         verdicts.append(
             GroupVerdict(
-                counts.labels[g], int(n[g]), small, estimate, disparity.test.p_value,
-                disparity.p_adjusted, verdict, strength, mdd, reason,
+                counts.labels[g],
+                int(n[g]),
+                small,
+                estimate,
+                disparity.test.p_value,
+                disparity.p_adjusted,
+                verdict,
+                strength,
+                mdd,
+                reason,
             )
         )
 
     worst = _worst(verdicts, hypothesis)
     overall = _overall(verdicts)
     finding = Finding(
-        identifier, statement, hypothesis, overall, "none",
+        identifier,
+        statement,
+        hypothesis,
+        overall,
+        "none",
         worst.group if worst else None,
         worst.estimate if worst else Estimate.undefined("no groups to compare"),
-        worst.p_value if worst else None, worst.p_adjusted if worst else None, verdicts,
+        worst.p_value if worst else None,
+        worst.p_adjusted if worst else None,
+        verdicts,
     )
     _attach_source(finding, table, worst, reference, level)
     return finding
 
 
+# Metrics for which a higher value is worse for the group, so the group with the maximum
+# drives an aggregate finding; for the others the group with the minimum does.
+HARMFUL_METRICS = {
+    "false_negative_rate",
+    "false_positive_rate",
+    "false_discovery_rate",
+    "false_omission_rate",
+}
+
+
 def _evaluate_aggregate(
-    hypothesis, table, aggregate, *, identifier, statement, reference, min_group_size, level
+    hypothesis: Hypothesis,
+    table: MetricTable,
+    aggregate: Aggregate,
+    *,
+    identifier: str,
+    statement: str,
+    reference: int,
+    min_group_size: int,
+    level: float,
 ) -> Finding:
     counts = table.counts
-    estimate = aggregate.max_minus_min if hypothesis.comparison == "max_minus_min" else aggregate.min_over_max
-    extremes = [label for label in (aggregate.min_group, aggregate.max_group) if label is not None]
-    small = [label for label in extremes if counts.n[counts.index(label)] < min_group_size]
+    if hypothesis.comparison == "max_minus_min":
+        estimate = aggregate.max_minus_min
+    else:
+        estimate = aggregate.min_over_max
+    extremes = [label for label in (aggregate.min_group, aggregate.max_group) if label]
+    small = any(counts.n[counts.index(label)] < min_group_size for label in extremes)
+
+    reason = None
     if estimate.value is None:
-        verdict, strength = "inconclusive", None
+        verdict, strength, reason = "inconclusive", None, estimate.reason
     elif small:
         verdict, strength = "inconclusive", None
+        reason = "the largest or smallest group value comes from a group below the minimum size"
     else:
         passed = satisfies(estimate.value, hypothesis)
-        verdict, strength = ("pass" if passed else "fail"), evidence_strength(estimate, hypothesis, True if satisfies(estimate.value, hypothesis) else False)
-    driver = aggregate.min_group if hypothesis.metric not in ("false_negative_rate", "false_positive_rate", "false_discovery_rate", "false_omission_rate") else aggregate.max_group
+        verdict = "pass" if passed else "fail"
+        strength = evidence_strength(estimate, hypothesis, passed)
+
+    driver = aggregate.max_group if hypothesis.metric in HARMFUL_METRICS else aggregate.min_group
     group_verdict = GroupVerdict(
-        driver or (), int(counts.n[counts.index(driver)]) if driver else 0, bool(small), estimate,
-        aggregate.test.p_value, aggregate.p_adjusted, verdict, strength,
-        reason="the largest or smallest group value comes from a group below the minimum size" if small else None,
+        driver or (),
+        int(counts.n[counts.index(driver)]) if driver else 0,
+        small,
+        estimate,
+        aggregate.test.p_value,
+        aggregate.p_adjusted,
+        verdict,
+        strength,
+        reason=reason,
     )
     finding = Finding(
-        identifier, statement, hypothesis, verdict, "none", driver, estimate,
-        aggregate.test.p_value, aggregate.p_adjusted, [group_verdict],
+        identifier,
+        statement,
+        hypothesis,
+        verdict,
+        "none",
+        driver,
+        estimate,
+        aggregate.test.p_value,
+        aggregate.p_adjusted,
+        [group_verdict],
     )
     _attach_source(finding, table, group_verdict, reference, level)
     return finding
@@ -231,7 +327,9 @@ def _detectable(table: MetricTable, metric: str, g: int, r: int, level: float) -
     _, denominators = proportion_counts(table.counts, metric)
     reference_value = table.values[metric][r]
     rate = 0.5 if math.isnan(reference_value) else float(reference_value)
-    return minimum_detectable_difference(rate, int(denominators[g]), int(denominators[r]), level=level)
+    return minimum_detectable_difference(
+        rate, int(denominators[g]), int(denominators[r]), level=level
+    )
 
 
 def _margin(verdict: GroupVerdict, hypothesis: Hypothesis) -> float:
@@ -272,7 +370,9 @@ def severity(finding: Finding, *, level: float) -> str:
     return "high" if strong and significant else "medium"
 
 
-def _attach_source(finding: Finding, table: MetricTable, driver: GroupVerdict | None, reference: int, level: float) -> None:
+def _attach_source(
+    finding: Finding, table: MetricTable, driver: GroupVerdict | None, reference: int, level: float
+) -> None:
     if driver is None or finding.verdict == "pass" or not driver.group:
         return
     counts = table.counts

@@ -112,12 +112,15 @@ class Prediction(_Strict):
     threshold : float, optional
         Scores at or above this value are favorable decisions; needed when there is a
         score column but no prediction column.
+    model_id : str, optional
+        Identifier of the model that produced the columns, recorded in the provenance.
     """
 
     column: str | None = None
     favorable_label: Scalar | None = None
     score_column: str | None = None
     threshold: float | None = None
+    model_id: str | None = None
 
     @model_validator(mode="after")
     def _check_source(self) -> Prediction:

@@ -22,7 +22,15 @@ from equilens.stats.intervals import percentile_interval
 
 SCHEMA = "equilens.findings/1"
 FOUR_FIFTHS = 0.8
-PROVENANCE_PACKAGES = ("equilens", "numpy", "scipy", "statsmodels", "pandas", "scikit-learn", "fairlearn")
+PROVENANCE_PACKAGES = (
+    "equilens",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "pandas",
+    "scikit-learn",
+    "fairlearn",
+)
 
 
 @dataclass
@@ -37,10 +45,14 @@ class Predictions:
 
     def to_frame(self) -> pd.DataFrame:
         columns: dict[str, Any] = {"row_id": self.row_id}
-        columns.update({name: pd.array(values, dtype="string") for name, values in self.groups.items()})
+        columns.update(
+            {name: pd.array(values, dtype="string") for name, values in self.groups.items()}
+        )
         columns["y_true"] = self.y_true.astype(np.int8)
         columns["y_pred"] = self.y_pred.astype(np.int8)
-        columns["score"] = self.score if self.score is not None else np.full(len(self.row_id), np.nan)
+        columns["score"] = (
+            self.score if self.score is not None else np.full(len(self.row_id), np.nan)
+        )
         return pd.DataFrame(columns)
 
 
@@ -81,7 +93,9 @@ class AuditResult:
                     {
                         "name": spec.name,
                         "column": spec.source_column,
-                        "reference": list(self.tables[(spec.name,)].counts.labels[self.references[(spec.name,)]])[0],
+                        "reference": list(
+                            self.tables[(spec.name,)].counts.labels[self.references[(spec.name,)]]
+                        )[0],
                         "groups": [label[0] for label in self.tables[(spec.name,)].counts.labels],
                     }
                     for spec in self.plan.protected
@@ -132,14 +146,18 @@ def _group_entries(table: MetricTable, min_group_size: int) -> list[dict[str, An
         attributes = counts.attributes
         entries.append(
             {
-                "attribute" if len(attributes) == 1 else "attributes": attributes[0] if len(attributes) == 1 else list(attributes),
+                "attribute" if len(attributes) == 1 else "attributes": attributes[0]
+                if len(attributes) == 1
+                else list(attributes),
                 "group": _label(label),
                 "n": int(n[g]),
                 "share": round(int(n[g]) / total, 6),
                 "small": bool(n[g] < min_group_size),
                 "counts": {"tp": int(tp[g]), "fp": int(fp[g]), "fn": int(fn[g]), "tn": int(tn[g])},
                 "base_rate": table.estimates[BASE_RATE][g].to_dict(),
-                "metrics": {name: table.estimates[name][g].to_dict() for name in table.metric_names},
+                "metrics": {
+                    name: table.estimates[name][g].to_dict() for name in table.metric_names
+                },
             }
         )
     return entries
@@ -172,7 +190,9 @@ def _aggregate_entry(item: Aggregate) -> dict[str, Any]:
         "min_over_max": item.min_over_max.to_dict(),
         "max_group": list(item.max_group) if item.max_group else None,
         "min_group": list(item.min_group) if item.min_group else None,
-        "excluded_groups": [{"group": list(label), "reason": reason} for label, reason in item.excluded_groups],
+        "excluded_groups": [
+            {"group": list(label), "reason": reason} for label, reason in item.excluded_groups
+        ],
         **_test_fields(item.test, item.p_adjusted),
     }
 
@@ -202,7 +222,9 @@ def fairness_summaries(
                 "demographic_parity_ratio": selection.min_over_max.to_dict(),
                 "equalized_odds_difference": _larger(tpr, fpr, level).to_dict(),
                 "equal_opportunity_difference": tpr.max_minus_min.to_dict(),
-                "predictive_parity_difference": by_metric[(grouping, "positive_predictive_value")].max_minus_min.to_dict(),
+                "predictive_parity_difference": by_metric[
+                    (grouping, "positive_predictive_value")
+                ].max_minus_min.to_dict(),
                 "four_fifths_rule": _four_fifths(table, references[grouping]),
             }
         )
@@ -210,11 +232,19 @@ def fairness_summaries(
 
 
 def _larger(first: Aggregate, second: Aggregate, level: float) -> Estimate:
-    values = [item.max_minus_min.value for item in (first, second) if item.max_minus_min.value is not None]
+    values = [
+        item.max_minus_min.value for item in (first, second) if item.max_minus_min.value is not None
+    ]
     if not values:
-        return Estimate.undefined("true and false positive rates are undefined in all but one group")
+        return Estimate.undefined(
+            "true and false positive rates are undefined in all but one group"
+        )
     value = max(values)
-    replicates = [item.difference_replicates for item in (first, second) if item.difference_replicates is not None]
+    replicates = [
+        item.difference_replicates
+        for item in (first, second)
+        if item.difference_replicates is not None
+    ]
     if not replicates:
         return Estimate(value, ci_reason="no bootstrap replicates")
     with np.errstate(invalid="ignore"):
@@ -229,9 +259,15 @@ def _four_fifths(table: MetricTable, reference: int) -> dict[str, Any]:
     rates = table.values["selection_rate"]
     labels = table.counts.labels
     if not rates[reference] > 0:
-        return {"passes": None, "reason": "the reference group's selection rate is zero", "groups_below": []}
+        return {
+            "passes": None,
+            "reason": "the reference group's selection rate is zero",
+            "groups_below": [],
+        }
     ratios = rates / rates[reference]
-    below = [list(labels[g]) for g in range(len(labels)) if g != reference and ratios[g] < FOUR_FIFTHS]
+    below = [
+        list(labels[g]) for g in range(len(labels)) if g != reference and ratios[g] < FOUR_FIFTHS
+    ]
     others = [ratios[g] for g in range(len(labels)) if g != reference and not np.isnan(ratios[g])]
     return {
         "passes": not below,
@@ -241,7 +277,9 @@ def _four_fifths(table: MetricTable, reference: int) -> dict[str, Any]:
     }
 
 
-def provenance(plan: AuditPlan, *, digest: str, n_rows: int, model_kind: str, model_id: str) -> dict[str, Any]:
+def provenance(
+    plan: AuditPlan, *, digest: str, n_rows: int, model_kind: str, model_id: str
+) -> dict[str, Any]:
     """Return the audit's provenance: what ran, on which data, with which versions."""
     versions = {"python": platform.python_version()}
     for package in PROVENANCE_PACKAGES:

@@ -70,9 +70,7 @@ def _describe_values(values: np.ndarray, limit: int = 10) -> str:
     return shown + more
 
 
-def binary_outcome(
-    values: np.ndarray, favorable: Any, *, column: str, role: str
-) -> np.ndarray:
+def binary_outcome(values: np.ndarray, favorable: Any, *, column: str, role: str) -> np.ndarray:
     """Map a column of outcomes to 1 (favorable) and 0 (any other value).
 
     Raises

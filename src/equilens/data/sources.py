@@ -13,8 +13,14 @@ import pandas as pd
 
 from equilens.errors import DataError
 
-SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".jsonl": "jsonl",
-                  ".ndjson": "jsonl"}
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
 
 def read_file(path: Path, *, format: str | None = None, encoding: str = "utf-8") -> tuple[Any, str]:

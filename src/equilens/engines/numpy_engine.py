@@ -147,7 +147,9 @@ def grouped_auc(
 
     # Blocks of rows with equal group and equal score share their ranks (ties).
     starts = np.flatnonzero(
-        np.r_[True, (sorted_group[1:] != sorted_group[:-1]) | (sorted_score[1:] != sorted_score[:-1])]
+        np.r_[
+            True, (sorted_group[1:] != sorted_group[:-1]) | (sorted_score[1:] != sorted_score[:-1])
+        ]
     )
     block_group = sorted_group[starts]
     block_positives = np.add.reduceat(positive, starts)

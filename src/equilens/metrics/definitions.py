@@ -65,7 +65,9 @@ def _divide(numerator: Counts, denominator: Counts) -> np.ndarray:
     numerator = np.asarray(numerator, dtype=float)
     denominator = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
 
 
 def _balanced_accuracy(tn: Counts, fp: Counts, fn: Counts, tp: Counts) -> np.ndarray:

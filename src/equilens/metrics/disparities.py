@@ -8,6 +8,7 @@ metric(reference)``, ``ratio = metric(group) / metric(reference)``, and the aggr
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ from equilens.stats.significance import (
 )
 
 Label = tuple[str, ...]
+
+SCORE_METRICS = ("auc", "mean_score")
+NO_SCORE_INTERVAL = "too few distinct scores for an interval on a score metric"
 
 
 @dataclass
@@ -83,14 +87,18 @@ def _interval_or_fallback(
         return Estimate(value, ci_reason="undefined in every bootstrap replicate")
     lower, upper = percentile_interval(replicates, level=level)
     if lower < upper and not degenerate_input:
-        return Estimate(value, (float(lower), float(upper)), "bootstrap", undefined_share=undefined_share)
+        return Estimate(
+            value, (float(lower), float(upper)), "bootstrap", undefined_share=undefined_share
+        )
     interval, method = fallback()
     if interval is None:
         return Estimate(value, ci_reason=method)
     return Estimate(value, interval, method)
 
 
-def group_disparities(table: MetricTable, reference: int, *, level: float, seed: int) -> list[Disparity]:
+def group_disparities(
+    table: MetricTable, reference: int, *, level: float, seed: int
+) -> list[Disparity]:
     """Compare every group with the reference group on every metric of the table."""
     counts = table.counts
     rng = grouping_rng(seed + 1, counts.attributes)
@@ -98,7 +106,7 @@ def group_disparities(table: MetricTable, reference: int, *, level: float, seed:
     for name in table.metric_names:
         values = table.values[name]
         replicates = table.replicates[name]
-        for g, label in enumerate(counts.labels):
+        for g in range(len(counts.labels)):
             if g == reference:
                 continue
             results.append(
@@ -125,8 +133,13 @@ def _disparity(
         which = "group" if math.isnan(value) else "reference group"
         reason = f"undefined in the {which}: {table.reason(name)}"
         return Disparity(
-            counts.attributes, name, label, reference,
-            Estimate.undefined(reason), Estimate.undefined(reason), TestResult(None, None, reason),
+            counts.attributes,
+            name,
+            label,
+            reference,
+            Estimate.undefined(reason),
+            Estimate.undefined(reason),
+            TestResult(None, None, reason),
         )
 
     differences = replicates[:, g] - replicates[:, r]
@@ -146,32 +159,35 @@ def _disparity(
 
         test = compare_proportions(*pair)
     else:
-        draws = _dirichlet_pair(table, name, g, r, size=len(differences), rng=rng)
-
-        def difference_fallback():
-            if draws is None:
-                return None, "too few distinct scores for an interval on a score metric"
-            return percentile_bounds(draws[0] - draws[1], level), "dirichlet"
-
-        def ratio_fallback():
-            if draws is None:
-                return None, "too few distinct scores for an interval on a score metric"
-            return percentile_bounds(draws[0] / draws[1], level), "dirichlet"
-
-        test = _mean_score_test(table, g, r) if name == "mean_score" else bootstrap_p_value(differences)
+        draws = None
+        if name not in SCORE_METRICS:
+            draws = functools.cache(functools.partial(_dirichlet_pair, table, name, g, r, rng=rng))
+        difference_fallback = _draws_fallback(draws, lambda d: d[0] - d[1], level)
+        ratio_fallback = _draws_fallback(draws, lambda d: d[0] / d[1], level)
+        test = (
+            _mean_score_test(table, g, r)
+            if name == "mean_score"
+            else bootstrap_p_value(differences)
+        )
 
     degenerate = is_degenerate(replicates[:, g], level=level) or is_degenerate(
         replicates[:, r], level=level
     )
     difference = _interval_or_fallback(
-        differences, value - reference_value, level=level, fallback=difference_fallback,
+        differences,
+        value - reference_value,
+        level=level,
+        fallback=difference_fallback,
         degenerate_input=degenerate,
     )
     if reference_value == 0:
         ratio = Estimate.undefined("reference group's value is zero")
     else:
         ratio = _interval_or_fallback(
-            ratios, value / reference_value, level=level, fallback=ratio_fallback,
+            ratios,
+            value / reference_value,
+            level=level,
+            fallback=ratio_fallback,
             degenerate_input=degenerate,
         )
     return Disparity(counts.attributes, name, label, reference, difference, ratio, test)
@@ -182,13 +198,25 @@ def percentile_bounds(draws: np.ndarray, level: float) -> tuple[float, float]:
     return float(lower), float(upper)
 
 
-def _dirichlet_pair(table: MetricTable, name: str, g: int, r: int, *, size: int, rng):
-    if name in ("auc", "mean_score"):
-        return None
+def _draws_fallback(draws: Callable[[], np.ndarray] | None, combine: Callable, level: float):
+    """Return a fallback that forms a percentile interval from Dirichlet posterior draws."""
+
+    def fallback() -> tuple[tuple[float, float] | None, str]:
+        if draws is None:
+            return None, NO_SCORE_INTERVAL
+        return percentile_bounds(combine(draws()), level), "dirichlet"
+
+    return fallback
+
+
+def _dirichlet_pair(table: MetricTable, name: str, g: int, r: int, *, rng) -> np.ndarray:
+    size = table.replicates[name].shape[0]
     confusion = table.counts.confusion
-    return (
-        dirichlet_metric_draws(confusion[g], name, draws=size, rng=rng),
-        dirichlet_metric_draws(confusion[r], name, draws=size, rng=rng),
+    return np.stack(
+        [
+            dirichlet_metric_draws(confusion[g], name, draws=size, rng=rng),
+            dirichlet_metric_draws(confusion[r], name, draws=size, rng=rng),
+        ]
     )
 
 
@@ -198,8 +226,12 @@ def _mean_score_test(table: MetricTable, g: int, r: int) -> TestResult:
     means = table.values["mean_score"]
     variances = (counts.score_sumsq - n * means**2) / np.maximum(n - 1, 1)
     return compare_means(
-        float(means[g]), float(max(variances[g], 0)), int(n[g]),
-        float(means[r]), float(max(variances[r], 0)), int(n[r]),
+        float(means[g]),
+        float(max(variances[g], 0)),
+        int(n[g]),
+        float(means[r]),
+        float(max(variances[r], 0)),
+        int(n[r]),
     )
 
 
@@ -211,15 +243,19 @@ def aggregate_disparities(table: MetricTable, *, level: float, seed: int) -> lis
     for name in table.metric_names:
         values = table.values[name]
         defined = ~np.isnan(values)
-        excluded = [
-            (counts.labels[g], table.reason(name)) for g in np.flatnonzero(~defined)
-        ]
+        excluded = [(counts.labels[g], table.reason(name)) for g in np.flatnonzero(~defined)]
         if defined.sum() < 2:
             reason = "fewer than two groups have a defined value"
             results.append(
                 Aggregate(
-                    counts.attributes, name, Estimate.undefined(reason), Estimate.undefined(reason),
-                    None, None, excluded, TestResult(None, None, reason),
+                    counts.attributes,
+                    name,
+                    Estimate.undefined(reason),
+                    Estimate.undefined(reason),
+                    None,
+                    None,
+                    excluded,
+                    TestResult(None, None, reason),
                 )
             )
             continue
@@ -232,17 +268,11 @@ def aggregate_disparities(table: MetricTable, *, level: float, seed: int) -> lis
         quotient[~np.isfinite(quotient)] = np.nan
 
         low, high = float(values[kept].min()), float(values[kept].max())
-        dirichlet = None if name in ("auc", "mean_score") else _dirichlet_groups(table, name, kept, rng)
-
-        def spread_fallback():
-            if dirichlet is None:
-                return None, "too few distinct scores for an interval on a score metric"
-            return percentile_bounds(dirichlet.max(axis=1) - dirichlet.min(axis=1), level), "dirichlet"
-
-        def quotient_fallback():
-            if dirichlet is None:
-                return None, "too few distinct scores for an interval on a score metric"
-            return percentile_bounds(dirichlet.min(axis=1) / dirichlet.max(axis=1), level), "dirichlet"
+        draws = None
+        if name not in SCORE_METRICS:
+            draws = functools.cache(functools.partial(_dirichlet_groups, table, name, kept, rng))
+        spread_fallback = _draws_fallback(draws, lambda d: d.max(axis=1) - d.min(axis=1), level)
+        quotient_fallback = _draws_fallback(draws, lambda d: d.min(axis=1) / d.max(axis=1), level)
 
         degenerate = any(is_degenerate(replicates[:, k], level=level) for k in range(len(kept)))
         max_minus_min = _interval_or_fallback(
@@ -252,7 +282,10 @@ def aggregate_disparities(table: MetricTable, *, level: float, seed: int) -> lis
             min_over_max = Estimate.undefined("the largest group value is zero")
         else:
             min_over_max = _interval_or_fallback(
-                quotient, low / high, level=level, fallback=quotient_fallback,
+                quotient,
+                low / high,
+                level=level,
+                fallback=quotient_fallback,
                 degenerate_input=degenerate,
             )
 
@@ -263,10 +296,15 @@ def aggregate_disparities(table: MetricTable, *, level: float, seed: int) -> lis
             test = TestResult(None, None, "no test of equality across groups for this metric")
         results.append(
             Aggregate(
-                counts.attributes, name, max_minus_min, min_over_max,
+                counts.attributes,
+                name,
+                max_minus_min,
+                min_over_max,
                 counts.labels[kept[int(np.argmax(values[kept]))]],
                 counts.labels[kept[int(np.argmin(values[kept]))]],
-                excluded, test, difference_replicates=spread,
+                excluded,
+                test,
+                difference_replicates=spread,
             )
         )
     return results

@@ -154,8 +154,7 @@ def estimate_grouping(
     )
     for name in [*metric_names, BASE_RATE]:
         table.estimates[name] = [
-            _group_estimate(table, name, g, level=level, rng=rng)
-            for g in range(len(counts.labels))
+            _group_estimate(table, name, g, level=level, rng=rng) for g in range(len(counts.labels))
         ]
     return table
 
@@ -173,7 +172,9 @@ def _group_estimate(
         return Estimate(value, ci_reason="undefined in every bootstrap replicate")
     lower, upper = percentile_interval(replicates, level=level)
     if lower < upper:
-        return Estimate(value, (float(lower), float(upper)), "bootstrap", undefined_share=undefined_share)
+        return Estimate(
+            value, (float(lower), float(upper)), "bootstrap", undefined_share=undefined_share
+        )
 
     if is_proportion(name):
         numerators, denominators = proportion_counts(table.counts, name)
@@ -181,7 +182,8 @@ def _group_estimate(
         return Estimate(value, interval, "wilson")
     if name in ("auc", "mean_score"):
         return Estimate(
-            value, ci_reason="too few distinct scores in the group for an interval on a score metric"
+            value,
+            ci_reason="too few distinct scores in the group for an interval on a score metric",
         )
     draws = dirichlet_metric_draws(
         table.counts.confusion[group], name, draws=len(replicates), rng=rng

@@ -42,7 +42,9 @@ class SklearnPredictor:
     batch_size = 100_000
     max_concurrency = 1
 
-    def __init__(self, estimator, *, favorable_label=1, features=None, threshold=None, model_id=None):
+    def __init__(
+        self, estimator, *, favorable_label=1, features=None, threshold=None, model_id=None
+    ):
         self.estimator = estimator
         self.favorable_label = favorable_label
         self.features = features
@@ -91,7 +93,11 @@ class SklearnPredictor:
                     f"threshold. Remove the threshold to use the model's own predict."
                 )
             favorable = score >= self.threshold
-            other = [label for label in self.estimator.classes_ if str(label) != str(self.favorable_label)]
+            other = [
+                label
+                for label in self.estimator.classes_
+                if str(label) != str(self.favorable_label)
+            ]
             return np.where(favorable, self.favorable_label, other[0] if other else None)
         predictions = np.asarray(self.estimator.predict(self._inputs(batch)))
         return ensure_output_length(predictions, len(batch), model_id=self.id)
@@ -114,7 +120,9 @@ class CallablePredictor:
     batch_size = 100_000
     max_concurrency = 1
 
-    def __init__(self, predict: Callable, *, score: Callable | None = None, model_id: str | None = None):
+    def __init__(
+        self, predict: Callable, *, score: Callable | None = None, model_id: str | None = None
+    ):
         self._predict = predict
         self._score = score
         self.id = model_id or getattr(predict, "__qualname__", "callable")
@@ -133,7 +141,11 @@ class CallablePredictor:
 
 
 def _estimator_id(estimator: Any) -> str:
-    params = repr(sorted(estimator.get_params(deep=False).items())) if hasattr(estimator, "get_params") else ""
+    params = (
+        repr(sorted(estimator.get_params(deep=False).items()))
+        if hasattr(estimator, "get_params")
+        else ""
+    )
     digest = hashlib.sha256(params.encode("utf-8")).hexdigest()[:12]
     return f"{type(estimator).__name__}-{digest}"
 

@@ -29,11 +29,19 @@ UNDER_REPRESENTED_SHARE = 0.10
 AMPLIFICATION_MARGIN = 0.05
 
 ERROR_RATE_METRICS = {
-    "true_positive_rate", "false_negative_rate", "false_positive_rate", "true_negative_rate",
-    "accuracy", "balanced_accuracy", "f1_score", "auc",
+    "true_positive_rate",
+    "false_negative_rate",
+    "false_positive_rate",
+    "true_negative_rate",
+    "accuracy",
+    "balanced_accuracy",
+    "f1_score",
+    "auc",
 }
 PREDICTIVE_VALUE_METRICS = {
-    "positive_predictive_value", "negative_predictive_value", "false_discovery_rate",
+    "positive_predictive_value",
+    "negative_predictive_value",
+    "false_discovery_rate",
     "false_omission_rate",
 }
 
@@ -141,9 +149,9 @@ def _selection_source(evidence: Evidence) -> BiasSource:
                 f"a wider gap than the actual outcomes show ({label_ratio:.2f}); the model "
                 f"amplifies the gap, which points to features that stand in for the protected "
                 f"attribute.",
-                f"Look for proxy features of the attribute, run counterfactual flip tests, and "
-                f"compare mitigations (e.g. threshold optimisation or exponentiated gradient "
-                f"under demographic parity) on held-out data.",
+                "Look for proxy features of the attribute, run counterfactual flip tests, and "
+                "compare mitigations (e.g. threshold optimisation or exponentiated gradient "
+                "under demographic parity) on held-out data.",
             )
         return BiasSource(
             DATA,

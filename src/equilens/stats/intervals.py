@@ -61,7 +61,9 @@ def mover_ratio_interval(
     upper_root = max(product**2 - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2), 0.0)
     lower = (product - math.sqrt(lower_root)) / (u2 * (2 * p2 - u2))
     upper_denominator = l2 * (2 * p2 - l2)
-    upper = (product + math.sqrt(upper_root)) / upper_denominator if upper_denominator > 0 else math.inf
+    upper = (
+        (product + math.sqrt(upper_root)) / upper_denominator if upper_denominator > 0 else math.inf
+    )
     return max(lower, 0.0), upper
 
 

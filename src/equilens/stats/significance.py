@@ -34,7 +34,10 @@ def compare_proportions(
     if trials == 0 or reference_trials == 0:
         return TestResult(None, None, "a proportion has no trials in one of the groups")
     table = np.array(
-        [[successes, trials - successes], [reference_successes, reference_trials - reference_successes]]
+        [
+            [successes, trials - successes],
+            [reference_successes, reference_trials - reference_successes],
+        ]
     )
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
     if expected.min() < MIN_EXPECTED_COUNT:
@@ -46,7 +49,11 @@ def compare_proportions(
 
 
 def compare_means(
-    mean: float, variance: float, n: int, reference_mean: float, reference_variance: float,
+    mean: float,
+    variance: float,
+    n: int,
+    reference_mean: float,
+    reference_variance: float,
     reference_n: int,
 ) -> TestResult:
     """Welch's t-test of two means from their summary statistics."""
@@ -56,7 +63,12 @@ def compare_means(
         p_value = 1.0 if mean == reference_mean else 0.0
         return TestResult("welch_t", p_value)
     result = stats.ttest_ind_from_stats(
-        mean, math.sqrt(variance), n, reference_mean, math.sqrt(reference_variance), reference_n,
+        mean,
+        math.sqrt(variance),
+        n,
+        reference_mean,
+        math.sqrt(reference_variance),
+        reference_n,
         equal_var=False,
     )
     return TestResult("welch_t", float(result.pvalue))
