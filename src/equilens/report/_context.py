@@ -1,0 +1,106 @@
+"""Arrange a findings mapping into the view that the HTML template renders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from equilens.report._figures import draw_unit_charts, draw_unit_heatmaps
+from equilens.report._format import (
+    attributes_label,
+    count_verdicts,
+    format_level,
+    format_threshold,
+    multiple_testing_label,
+    sort_findings,
+)
+from equilens.report._units import FindingView, UnitView, index_units, unit_key
+
+
+@dataclass(frozen=True)
+class ProbeView:
+    """A probe's name, its top-level scalar results and the names of nested results."""
+
+    name: str
+    rows: list[tuple[str, Any]]
+    nested: list[str]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything the HTML template renders."""
+
+    audit: Mapping[str, Any]
+    schema: str
+    level: str
+    multiple_testing: str
+    verdict_counts: dict[str, int]
+    findings: list[FindingView]
+    units: list[UnitView]
+    probes: list[ProbeView]
+    warnings: list[Mapping[str, Any]]
+
+
+def _probe_views(probes: Any) -> list[ProbeView]:
+    """List each probe's top-level scalar results. Nested results are only named."""
+    if isinstance(probes, Mapping):
+        named = list(probes.items())
+    else:
+        named = [
+            (entry.get("name", f"probe {index + 1}"), entry)
+            for index, entry in enumerate(probes or [])
+        ]
+
+    views = []
+    for name, result in named:
+        if not isinstance(result, Mapping):
+            views.append(ProbeView(name=str(name), rows=[("result", result)], nested=[]))
+            continue
+        rows, nested = [], []
+        for key, value in result.items():
+            is_estimate = isinstance(value, Mapping) and "value" in value
+            if value is None or isinstance(value, str | int | float | bool) or is_estimate:
+                rows.append((str(key), value))
+            else:
+                nested.append(str(key))
+        views.append(ProbeView(name=str(name), rows=rows, nested=nested))
+    return views
+
+
+def build_view(findings: Mapping[str, Any]) -> ReportView:
+    """Arrange a findings mapping into the view that `report.html.j2` renders."""
+    audit = findings.get("audit", {})
+    level = format_level(audit.get("confidence_level"))
+    units = index_units(findings)
+
+    finding_views = []
+    for index, entry in enumerate(sort_findings(findings.get("findings", []))):
+        unit = units.get(unit_key(entry))
+        view = FindingView(
+            anchor=f"finding-{index + 1}",
+            entry=entry,
+            threshold=format_threshold(entry),
+            unit_title=attributes_label(unit_key(entry)),
+            unit_anchor=unit.anchor if unit else None,
+        )
+        finding_views.append(view)
+        if unit:
+            unit.findings.append(view)
+
+    chart_ids = (f"chart-{number}" for number in range(1, 10_000))
+    for unit in units.values():
+        draw_unit_charts(unit, chart_ids, level)
+        draw_unit_heatmaps(unit, units, finding_views, chart_ids)
+
+    return ReportView(
+        audit=audit,
+        schema=findings.get("schema", ""),
+        level=level,
+        multiple_testing=multiple_testing_label(audit.get("multiple_testing")),
+        verdict_counts=count_verdicts(findings.get("findings", [])),
+        findings=finding_views,
+        units=list(units.values()),
+        probes=_probe_views(findings.get("probes")),
+        warnings=list(findings.get("warnings", [])),
+    )
