@@ -94,8 +94,8 @@ def test_cache_locked_by_other_process(tmp_path):
     holder = textwrap.dedent(
         f"""
         import sys
-        from equilens.store import PredictionCache
-        cache = PredictionCache({str(path)!r})
+        import duckdb
+        connection = duckdb.connect({str(path)!r})
         print("ready", flush=True)
         sys.stdin.readline()
         """
