@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS := dev,ja,hf
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,19 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/equilens demo
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest
+
+# The report test opens report.html in Debian's headless Chromium. Installing it needs
+# root; without it that test is skipped.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else \
+			echo "chromium not installed and not root: the browser test will be skipped"; \
+		fi; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

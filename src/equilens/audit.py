@@ -23,7 +23,7 @@ from equilens.engines import count_groups
 from equilens.errors import DataError, PlanError
 from equilens.findings import evaluate, severity
 from equilens.metrics.disparities import aggregate_disparities, group_disparities
-from equilens.metrics.table import estimate_grouping
+from equilens.metrics.table import UNDEFINED_SHARE_WARNING, estimate_grouping
 from equilens.models.tabular import CallablePredictor, SklearnPredictor, load_sklearn_model
 from equilens.plan import AuditPlan, metric_names_for
 from equilens.result import AuditResult, Predictions, fairness_summaries, provenance
@@ -215,6 +215,7 @@ def run_audit(
         findings.append(finding)
 
     _small_group_warnings(tables, plan.min_group_size, warnings)
+    _estimate_warnings(tables, warnings)
 
     predictions = Predictions(
         row_id=row_id,
@@ -406,3 +407,49 @@ def audit_arrays(
     )
     frame = pd.DataFrame({name: np.asarray(values) for name, values in arrays.items()})
     return run_audit(plan, frame)
+
+
+def _estimate_warnings(tables, warnings: list[AuditWarning]) -> None:
+    """Warn about undefined metrics and intervals built from few defined replicates."""
+    for grouping, table in tables.items():
+        undefined, unstable = [], []
+        for name in table.metric_names:
+            for label, estimate in zip(table.counts.labels, table.estimates[name], strict=True):
+                group = " & ".join(label)
+                if estimate.value is None:
+                    undefined.append({"group": group, "metric": name, "reason": estimate.reason})
+                elif (estimate.undefined_share or 0) > UNDEFINED_SHARE_WARNING:
+                    unstable.append(
+                        {
+                            "group": group,
+                            "metric": name,
+                            "share": round(estimate.undefined_share, 3),
+                        }
+                    )
+        attributes = " x ".join(grouping)
+        if undefined:
+            listed = "; ".join(
+                f"{u['metric']} of {u['group']} ({u['reason']})" for u in undefined[:5]
+            )
+            more = f" and {len(undefined) - 5} more" if len(undefined) > 5 else ""
+            warnings.append(
+                AuditWarning(
+                    "undefined_metric",
+                    f"{len(undefined)} metrics of {attributes} are undefined: {listed}{more}.",
+                    {"attributes": list(grouping), "metrics": undefined},
+                )
+            )
+        if unstable:
+            listed = "; ".join(
+                f"{u['metric']} of {u['group']} ({u['share']:.0%})" for u in unstable[:5]
+            )
+            more = f" and {len(unstable) - 5} more" if len(unstable) > 5 else ""
+            warnings.append(
+                AuditWarning(
+                    "bootstrap_undefined_replicates",
+                    f"Some intervals of {attributes} come from bootstrap replicates of which more "
+                    f"than {UNDEFINED_SHARE_WARNING:.0%} left the metric undefined, so they are "
+                    f"less reliable: {listed}{more}.",
+                    {"attributes": list(grouping), "metrics": unstable},
+                )
+            )

@@ -89,17 +89,7 @@ class AuditResult:
             {
                 "schema": SCHEMA,
                 "audit": self.provenance,
-                "attributes": [
-                    {
-                        "name": spec.name,
-                        "column": spec.source_column,
-                        "reference": list(
-                            self.tables[(spec.name,)].counts.labels[self.references[(spec.name,)]]
-                        )[0],
-                        "groups": [label[0] for label in self.tables[(spec.name,)].counts.labels],
-                    }
-                    for spec in self.plan.protected
-                ],
+                "attributes": [self._attribute_entry(spec) for spec in self.plan.protected],
                 "groups": groups,
                 "intersections": intersections,
                 "disparities": [_disparity_entry(item) for item in self.disparities],
@@ -110,6 +100,16 @@ class AuditResult:
                 "warnings": [warning.to_dict() for warning in self.warnings],
             }
         )
+
+    def _attribute_entry(self, spec) -> dict[str, Any]:
+        labels = self.tables[(spec.name,)].counts.labels
+        (reference,) = labels[self.references[(spec.name,)]]
+        return {
+            "name": spec.name,
+            "column": spec.source_column,
+            "reference": reference,
+            "groups": [label for (label,) in labels],
+        }
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write plan.yaml, findings.json, predictions.parquet, report.html and summary.md."""

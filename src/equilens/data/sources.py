@@ -104,6 +104,13 @@ def from_dataframe(data: Any) -> tuple[Any, str]:
     The hash covers the frame's Arrow IPC serialisation, so it identifies the content
     independently of the library that holds it.
     """
+    columns = [str(name) for name in getattr(data, "columns", [])]
+    duplicates = sorted({name for name in columns if columns.count(name) > 1})
+    if duplicates:
+        raise DataError(
+            f"The dataframe repeats the column name(s) {duplicates}; each column needs a "
+            f"unique name. Rename the repeated columns before the audit."
+        )
     try:
         frame = nw.from_native(data, eager_only=True)
     except TypeError:
@@ -111,13 +118,6 @@ def from_dataframe(data: Any) -> tuple[Any, str]:
             f"Cannot audit data of type {type(data).__name__}; pass a pandas, polars or "
             f"pyarrow dataframe, or a plan with a data file."
         ) from None
-    columns = [str(name) for name in frame.columns]
-    duplicates = sorted({name for name in columns if columns.count(name) > 1})
-    if duplicates:
-        raise DataError(
-            f"The dataframe repeats the column name(s) {duplicates}; each column needs a "
-            f"unique name."
-        )
     import pyarrow as pa
 
     sink = io.BytesIO()
