@@ -21,7 +21,9 @@ LANGUAGES: dict[str, str] = {"en-US": "en", "en-GB": "en", "ja-JP": "ja", "fi-FI
 @functools.cache
 def load_yaml(relative_path: str) -> Any:
     """Parse one data file, given by its path under ``testbeds/data``, and cache it."""
-    path = resources.files("equilens.testbeds").joinpath("data", *relative_path.split("/"))
+    path = resources.files("equilens.testbeds").joinpath("data")
+    for part in relative_path.split("/"):
+        path = path.joinpath(part)
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -33,7 +35,8 @@ def ordinary_words(language: str) -> frozenset[str]:
     The lexicon is ``data/lexicon/<language>.txt``: one word per line, ``#`` starts a
     comment. Names in the name lists must not appear in it.
     """
-    path = resources.files("equilens.testbeds").joinpath("data", "lexicon", f"{language}.txt")
+    path = resources.files("equilens.testbeds").joinpath("data").joinpath("lexicon")
+    path = path.joinpath(f"{language}.txt")
     words = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         word = line.split("#", 1)[0].strip()

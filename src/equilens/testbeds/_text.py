@@ -124,7 +124,7 @@ def add_emphasis(text: str, *, language: str) -> str:
     lenticular brackets instead.
     """
     if language == "ja":
-        return "【" + text.removesuffix("。") + "】"
+        return "【" + text.removesuffix("。").removesuffix(".") + "】"
     return text.upper()
 
 
