@@ -10,6 +10,7 @@ import pytest
 
 from equilens.errors import EquilensError
 from equilens.report import render_html
+from equilens.report._format import format_share
 
 # Elements that the report may contain. Anything else (script, iframe, link, img, object,
 # embed, form) would mean that markup from the data escaped into the page.
@@ -378,3 +379,16 @@ def test_render_html_keeps_pyplot_backend(loan_findings) -> None:
     backend = matplotlib.rcParams["backend"]
     render_html(loan_findings)
     assert matplotlib.rcParams["backend"] == backend
+
+
+def test_tiny_group_share_not_zero(loan_html: str) -> None:
+    _, cells = group_table_row(loan_html, "Intersection: race × sex", "hispanic × missing")
+    assert cells[1:3] == ["3", "0.1%"]
+
+
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [(0.0004, "<0.1%"), (0.0, "0.0%"), (0.099, "9.9%"), (0.6, "60%"), (None, "n/a")],
+)
+def test_format_share_cases(share, expected) -> None:
+    assert format_share(share) == expected

@@ -191,6 +191,7 @@ def disparity_chart(
                 va="bottom",
                 fontsize=8,
                 color=color,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
             )
 
         axes.set_xlim(*_axis_limits(extent))

@@ -163,6 +163,20 @@ def format_percent(value: float | None) -> str:
     return f"{value * 100:.0f}%"
 
 
+def format_share(value: float | None) -> str:
+    """Format a share of rows as a percentage, with a decimal under 10% ('0.0015' -> '0.2%').
+
+    A small but non-empty group never shows as '0%'.
+    """
+    if value is None:
+        return NOT_AVAILABLE
+    if 0 < value < 0.001:
+        return "<0.1%"
+    if value < 0.1:
+        return f"{value * 100:.1f}%"
+    return f"{value * 100:.0f}%"
+
+
 def format_level(level: float | None) -> str:
     """Format a confidence level such as 0.95 as '95%'."""
     if level is None:

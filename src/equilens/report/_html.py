@@ -17,6 +17,7 @@ from equilens.report._format import (
     format_number,
     format_p,
     format_percent,
+    format_share,
     group_label,
     metric_label,
 )
@@ -47,6 +48,7 @@ def _environment() -> jinja2.Environment:
         interval=format_interval,
         pvalue=format_p,
         percent=format_percent,
+        share=format_share,
         group=group_label,
         metric=metric_label,
         ci_method=ci_method_label,
