@@ -164,7 +164,7 @@ def format_percent(value: float | None) -> str:
 
 
 def format_share(value: float | None) -> str:
-    """Format a share of rows as a percentage, with a decimal under 10% ('0.0015' -> '0.2%').
+    """Format a share of rows as a percentage, with a decimal under 10% (0.004 -> '0.4%').
 
     A small but non-empty group never shows as '0%'.
     """
