@@ -293,6 +293,8 @@ def test_http_json_api_key_never_leaks(server, api_key, waits, tmp_path, caplog)
             return Reply(status=500, raw=f"internal error for {leaked}".encode())
         if request.body["inputs"][0] == "reject":
             return Reply(status=403, raw=f"forbidden: {leaked}".encode())
+        if request.body["inputs"][0] == "odd shape":
+            return Reply(body={leaked: "no predictions field"})
         labels = [{"label": f"unknown {leaked}", "score": 0.1} for _ in request.body["inputs"]]
         return Reply(body={"predictions": labels})
 
@@ -303,9 +305,9 @@ def test_http_json_api_key_never_leaks(server, api_key, waits, tmp_path, caplog)
     )
 
     with caplog.at_level(logging.DEBUG), PredictionCache(cache_path) as cache:
-        result = predict_texts(model, ["fail", "reject", "unknown label"], cache=cache)
+        result = predict_texts(model, ["fail", "reject", "odd shape", "unknown label"], cache=cache)
 
-    assert result.status.tolist() == ["error", "error", "unparseable"]
+    assert result.status.tolist() == ["error", "error", "error", "unparseable"]
     assert all("***" in message for message in result.messages)
     texts_to_search = {
         "messages": " ".join(result.messages),

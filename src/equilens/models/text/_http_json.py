@@ -133,34 +133,42 @@ class HttpJsonModel(TextModel):
         sent, truncated = truncate_texts(texts, self.config.max_chars)
         self._truncation_log.record(sum(truncated))
 
-        if self.config.batch_request:
-            body = _fill_template(self.config.request_template, sent, batch=True)
-            response = self._session.post_json(self.config.url, body)
-            raw_labels = _extract(response, self.config.label_path, field="label_path")
-            ensure_output_length(raw_labels, len(sent), model_id=self.id)
-            raw_scores: list[Any] = [None] * len(sent)
-            if self.config.score_path is not None:
-                raw_scores = _extract(response, self.config.score_path, field="score_path")
-                ensure_output_length(raw_scores, len(sent), model_id=self.id)
-            return [
-                self._prediction(label, score, cut)
-                for label, score, cut in zip(raw_labels, raw_scores, truncated, strict=True)
-            ]
+        if not self.config.batch_request:
+            return [self._predict_one(text, cut) for text, cut in zip(sent, truncated, strict=True)]
 
-        predictions = []
-        for text, cut in zip(sent, truncated, strict=True):
-            try:
-                body = _fill_template(self.config.request_template, text, batch=False)
-                response = self._session.post_json(self.config.url, body)
-                label = _extract(response, self.config.label_path, field="label_path")
-                score = None
-                if self.config.score_path is not None:
-                    score = _extract(response, self.config.score_path, field="score_path")
-            except ModelError as error:
-                predictions.append(TextPrediction("error", message=str(error), truncated=cut))
-                continue
-            predictions.append(self._prediction(label, score, cut))
-        return predictions
+        try:
+            raw_labels, raw_scores = self._request_batch(sent)
+        except ModelError as error:
+            raise ModelError(self._session.redact(str(error))) from None
+        return [
+            self._prediction(label, score, cut)
+            for label, score, cut in zip(raw_labels, raw_scores, truncated, strict=True)
+        ]
+
+    def _request_batch(self, texts: list[str]) -> tuple[list[Any], list[Any]]:
+        body = _fill_template(self.config.request_template, texts, batch=True)
+        response = self._session.post_json(self.config.url, body)
+
+        raw_labels = _extract(response, self.config.label_path, field="label_path")
+        ensure_output_length(raw_labels, len(texts), model_id=self.id)
+        raw_scores: list[Any] = [None] * len(texts)
+        if self.config.score_path is not None:
+            raw_scores = _extract(response, self.config.score_path, field="score_path")
+            ensure_output_length(raw_scores, len(texts), model_id=self.id)
+        return raw_labels, raw_scores
+
+    def _predict_one(self, text: str, truncated: bool) -> TextPrediction:
+        try:
+            body = _fill_template(self.config.request_template, text, batch=False)
+            response = self._session.post_json(self.config.url, body)
+            label = _extract(response, self.config.label_path, field="label_path")
+            score = None
+            if self.config.score_path is not None:
+                score = _extract(response, self.config.score_path, field="score_path")
+        except ModelError as error:
+            message = self._session.redact(str(error))
+            return TextPrediction("error", message=message, truncated=truncated)
+        return self._prediction(label, score, truncated)
 
     def _prediction(self, raw_label: Any, raw_score: Any, truncated: bool) -> TextPrediction:
         if isinstance(raw_label, bool) or not isinstance(raw_label, str | int):
