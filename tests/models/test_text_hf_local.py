@@ -174,6 +174,15 @@ def test_hf_local_positive_label_not_a_label(model_dir):
         )
 
 
+@pytest.mark.parametrize("device", ["gpu", "cuda:99"])
+def test_hf_local_unknown_device(model_dir, device):
+    if device.startswith("cuda") and torch.cuda.device_count() > 99:
+        pytest.skip("this machine has a device cuda:99")
+
+    with pytest.raises(ModelError, match=f"Failed to put the model on device '{device}'"):
+        build_text_model({"kind": "hf_local", "path": str(model_dir), "device": device})
+
+
 def test_hf_local_missing_directory(tmp_path):
     # A Hub repository name is not a local directory, so nothing is downloaded.
     with pytest.raises(ModelError, match="equilens never downloads models"):

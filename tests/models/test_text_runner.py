@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from equilens.errors import DataError, ModelError
@@ -144,6 +145,7 @@ def test_runner_unexpected_exception_is_error_status():
         ("  \n\t", "is empty or whitespace only"),
         (None, "is missing"),
         (float("nan"), "is missing"),
+        (pd.NA, "is missing"),
         (42, "is a int, not a string: 42"),
     ],
 )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from equilens.errors import DataError, ModelError
 
@@ -95,13 +96,13 @@ FIX_INVALID_TEXT = "Remove the row or fill in its text."
 
 def describe_invalid_text(text: Any) -> str | None:
     """Return why `text` cannot be sent to a model, or None when it can."""
-    if text is None or (isinstance(text, float) and np.isnan(text)):
+    if isinstance(text, str):
+        if not text.strip():
+            return "is empty or whitespace only"
+        return None
+    if text is None or (pd.api.types.is_scalar(text) and pd.isna(text)):
         return "is missing"
-    if not isinstance(text, str):
-        return f"is a {type(text).__name__}, not a string: {text!r}"
-    if not text.strip():
-        return "is empty or whitespace only"
-    return None
+    return f"is a {type(text).__name__}, not a string: {repr(text)[:80]}"
 
 
 class TextModel:

@@ -118,9 +118,17 @@ class HFLocalModel(TextModel):
         self.id = stable_model_id(self.kind, identity)
 
         self._tokenizer = tokenizer
-        self._pipeline = transformers.pipeline(
-            config.task, model=model, tokenizer=tokenizer, device=config.device
-        )
+        try:
+            self._pipeline = transformers.pipeline(
+                config.task, model=model, tokenizer=tokenizer, device=config.device
+            )
+        # torch raises AssertionError for a CUDA device in a CPU-only build, and
+        # RuntimeError for a device string it does not know.
+        except (AssertionError, RuntimeError, ValueError) as error:
+            raise ModelError(
+                f"Failed to put the model on device {config.device!r}: {error}. Set device "
+                "to 'cpu' or to a device that this machine has, e.g. 'cuda:0'."
+            ) from error
         self._truncation_log = TruncationLog(self.id, f"{self.max_length} tokens")
 
     def predict_batch(self, texts: Sequence[str]) -> list[TextPrediction]:
