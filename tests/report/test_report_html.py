@@ -11,6 +11,7 @@ import pytest
 from equilens.errors import EquilensError
 from equilens.report import render_html
 from equilens.report._format import format_share
+from equilens.report._units import UnitView
 
 # Elements that the report may contain. Anything else (script, iframe, link, img, object,
 # embed, form) would mean that markup from the data escaped into the page.
@@ -392,3 +393,42 @@ def test_tiny_group_share_not_zero(loan_html: str) -> None:
 )
 def test_format_share_cases(share, expected) -> None:
     assert format_share(share) == expected
+
+
+def test_many_metrics_split_into_tables() -> None:
+    unit = UnitView(key=("race",), anchor="unit-1", title="race", reference=("white",))
+    unit.metrics = [f"metric_{index}" for index in range(14)]
+    tables = unit.metric_tables
+    assert [len(columns) for columns in tables] == [5, 5, 5]
+    assert tables[0][0] == "base_rate"
+    assert sum(tables, []) == ["base_rate", *unit.metrics]
+
+
+def test_fixture_metrics_fit_one_table(loan_html: str) -> None:
+    race = unit_section(loan_html, "Attribute: race")
+    assert race.count('<table class="metrics">') == 1
+
+
+def test_hyphenated_multiple_testing_label(loan_findings) -> None:
+    loan_findings["audit"]["multiple_testing"] = "benjamini-hochberg"
+    html = render_html(loan_findings)
+    assert "<dd>Benjamini-Hochberg (false discovery rate)</dd>" in html
+
+
+def test_data_path_shown_as_source(loan_findings) -> None:
+    loan_findings["audit"]["plan"]["data"] = {"path": "predictions.parquet"}
+    html = render_html(loan_findings)
+    assert "<dd>predictions.parquet (2000 rows)</dd>" in html
+
+
+def test_equilens_version_listed_once(loan_findings) -> None:
+    loan_findings["audit"]["versions"]["equilens"] = "0.1.0"
+    html = render_html(loan_findings)
+    assert html.count("equilens 0.1.0 ·") == 1
+
+
+def test_groups_without_verdict_in_legend(loan_html: str) -> None:
+    four_fifths_sex = next(
+        svg for svg in svg_elements(loan_html) if "Selection rate ratio to male, with" in svg
+    )
+    assert "not judged" in four_fifths_sex

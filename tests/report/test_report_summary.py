@@ -8,7 +8,7 @@ import pytest
 
 from equilens.errors import EquilensError
 from equilens.report import render_summary
-from equilens.report._phrases import escape_markdown
+from equilens.report._phrases import escape_markdown, threshold_sentence
 
 
 def section(summary: str, title: str) -> str:
@@ -215,3 +215,23 @@ def test_summary_invalid_schema_raises() -> None:
 )
 def test_escape_markdown_cases(text: str, expected: str) -> None:
     assert escape_markdown(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("operator", "threshold", "expected"),
+    [
+        ("<=", 0.05, "The audit plan requires a difference of at most 5 points."),
+        (">=", -0.025, "The audit plan requires a difference of at least -2.5 points."),
+        ("within", 0.1, "The audit plan allows at most 10 points either way."),
+    ],
+)
+def test_threshold_sentence_difference(operator, threshold, expected) -> None:
+    finding = {"comparison": "difference", "operator": operator, "threshold": threshold}
+    assert threshold_sentence(finding) == expected
+
+
+def test_summary_not_significant_failure(loan_findings) -> None:
+    finding = next(f for f in loan_findings["findings"] if f["id"] == "fnr_race")
+    finding["p_adjusted"] = 0.446
+    summary = render_summary(loan_findings)
+    assert "The gap is not statistically significant (adjusted p 0.446)." in summary

@@ -206,6 +206,12 @@ def disparity_chart(
             handles.append(
                 Line2D([], [], color=_THRESHOLD_COLOR, linestyle="--", label=threshold_label)
             )
+        if None in verdicts_shown:
+            handles.append(
+                Line2D(
+                    [], [], color=_NO_VERDICT_COLOR, marker="o", linestyle="", label="not judged"
+                )
+            )
         for verdict in ("fail", "pass", "inconclusive"):
             if verdict in verdicts_shown:
                 handles.append(

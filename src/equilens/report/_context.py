@@ -10,6 +10,7 @@ from equilens.report._figures import draw_unit_charts, draw_unit_heatmaps
 from equilens.report._format import (
     attributes_label,
     count_verdicts,
+    data_source_label,
     format_level,
     format_threshold,
     multiple_testing_label,
@@ -32,6 +33,7 @@ class ReportView:
     """Everything the HTML template renders."""
 
     audit: Mapping[str, Any]
+    data_source: str | None
     schema: str
     level: str
     multiple_testing: str
@@ -95,6 +97,7 @@ def build_view(findings: Mapping[str, Any]) -> ReportView:
 
     return ReportView(
         audit=audit,
+        data_source=data_source_label(audit.get("plan")),
         schema=findings.get("schema", ""),
         level=level,
         multiple_testing=multiple_testing_label(audit.get("multiple_testing")),

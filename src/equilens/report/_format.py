@@ -126,10 +126,19 @@ def ci_method_label(method: str | None) -> str:
 
 
 def multiple_testing_label(method: str | None) -> str:
-    """Return the display name of a multiple-testing correction."""
+    """Return the display name of a multiple-testing correction ('benjamini-hochberg' too)."""
     if not method:
         return NOT_AVAILABLE
-    return MULTIPLE_TESTING_LABELS.get(method.lower(), method)
+    key = method.lower().replace("-", "_").replace(" ", "_")
+    return MULTIPLE_TESTING_LABELS.get(key, method)
+
+
+def data_source_label(plan: Mapping[str, Any] | None) -> str | None:
+    """Return the plan's data source (a path, or `data.path` or `data.source`), if it has one."""
+    data = (plan or {}).get("data")
+    if isinstance(data, Mapping):
+        data = data.get("path") or data.get("source")
+    return str(data) if data else None
 
 
 def format_number(value: float | None, *, digits: int = 3) -> str:

@@ -102,10 +102,11 @@ def threshold_sentence(finding: Mapping[str, Any]) -> str:
         bound = "at least" if operator == ">=" else "at most"
         return f"The audit plan requires {bound} {format_percent(threshold)}."
 
+    points = f"{round(threshold * 100, 6):g}"
     if operator == "within":
-        return f"The audit plan allows at most {_points(threshold)} points either way."
+        return f"The audit plan allows at most {points} points either way."
     bound = "at least" if operator == ">=" else "at most"
-    return f"The audit plan requires a difference of {bound} {_points(threshold)} points."
+    return f"The audit plan requires a difference of {bound} {points} points."
 
 
 def effect_sentence(
@@ -199,7 +200,11 @@ def _judgement_sentences(finding: Mapping[str, Any], *, alpha: float | None) -> 
             sentences.append(f"Groups beyond the threshold: {labels}.")
         p_adjusted = finding.get("p_adjusted")
         if p_adjusted is not None and alpha is not None:
-            significant = "statistically significant" if p_adjusted < alpha else "not significant"
+            significant = (
+                "statistically significant"
+                if p_adjusted < alpha
+                else "not statistically significant"
+            )
             sentences.append(f"The gap is {significant} (adjusted p {format_p(p_adjusted)}).")
         if finding.get("severity") == "medium":
             sentences.append(

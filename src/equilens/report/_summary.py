@@ -14,6 +14,7 @@ from typing import Any
 
 from equilens.report._format import (
     count_verdicts,
+    data_source_label,
     format_level,
     group_label,
     multiple_testing_label,
@@ -41,8 +42,7 @@ def _audited_section(findings: Mapping[str, Any], units: Mapping[Any, UnitView])
     model = audit.get("model") or {}
     lines = ["## What was audited", ""]
 
-    data = plan.get("data")
-    source = data.get("source") if isinstance(data, Mapping) else data
+    source = data_source_label(plan)
     rows = audit.get("n_rows")
     data_text = code_span(source) if source else "the audit data"
     if rows is not None:

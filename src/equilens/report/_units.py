@@ -20,6 +20,9 @@ from equilens.report._format import METRIC_LABELS, attributes_label, group_label
 
 logger = logging.getLogger(__name__)
 
+# Maximum value columns in one group-metrics table. More columns are split over several tables.
+MAX_TABLE_COLUMNS = 7
+
 UnitKey = tuple[str, ...]
 GroupKey = tuple[str, ...]
 
@@ -60,6 +63,18 @@ class UnitView:
     findings: list[FindingView] = field(default_factory=list)
     charts: list[ChartView] = field(default_factory=list)
     heatmaps: list[ChartView] = field(default_factory=list)
+
+    @property
+    def metric_tables(self) -> list[list[str]]:
+        """Split the value columns into tables of at most `MAX_TABLE_COLUMNS` and near-equal width.
+
+        The first column is the pseudo-metric `base_rate`. Splitting keeps a table of all
+        14 metrics readable on screen and inside the printed page width.
+        """
+        columns = ["base_rate", *self.metrics]
+        count = -(-len(columns) // MAX_TABLE_COLUMNS)
+        size = -(-len(columns) // count)
+        return [columns[start : start + size] for start in range(0, len(columns), size)]
 
     @property
     def is_intersection(self) -> bool:
