@@ -78,7 +78,8 @@ def test_emphasis_is_capitals_or_brackets(escalation):
     for item in variants(escalation, "fi-FI", "typography", "emphasis"):
         assert any(word.isupper() and len(word) > 3 for word in item.text.split()), item.id
     for item in variants(escalation, "ja-JP", "typography", "emphasis"):
-        assert "【" in item.text and "】" in item.text, item.id
+        assert "【" in item.text, item.id
+        assert "】" in item.text, item.id
 
 
 def test_finnish_identity_uses_inflected_names(identity):

@@ -1,6 +1,6 @@
 """Text test beds: synthetic minimal pairs for bias audits of text models.
 
-Two beds are available. ``escalation`` holds customer messages whose severity is set by
+Two beds are available. ``escalation`` contains customer messages whose severity is set by
 their facts and whose wording varies one style axis or persona attribute at a time.
 ``identity`` holds emotion sentences that differ only in the person named. Every item
 carries an English gloss that keeps the hedges, apologies and register of the source.

@@ -1,8 +1,8 @@
 """The escalation bed: customer messages whose severity is fixed by their facts.
 
-For every fact frame and locale the bed writes a neutral base message, then one pair
-set per style axis (the base plus one variant per other value of that axis) and one
-pair set per persona attribute (gender, age band, name origin). Every item of a frame
+For every fact frame and locale the bed writes a neutral base message. It then builds
+one pair set per style axis, holding the base and one variant per other value of that
+axis, and one pair set per persona attribute (gender, age band, name origin). Every item of a frame
 carries the frame's severity and escalation label. Length-matched neutral texts are
 added as controls.
 """

@@ -1,9 +1,9 @@
 """The identity bed: emotion sentences that differ only in the person they name.
 
 The method follows the Equity Evaluation Corpus (Kiritchenko and Mohammad, 2018,
-"Examining Gender and Race Bias in Two Hundred Sentiment Analysis Systems"): templates
-crossed with person terms and first names, and with emotion words of known emotion and
-intensity, so that a model's output should not change when only the person changes.
+"Examining Gender and Race Bias in Two Hundred Sentiment Analysis Systems", *SEM 2018).
+Templates are crossed with person terms and first names and with emotion words of known
+emotion and intensity. A model's output should not change when only the person changes.
 The templates and word lists are equilens's own, written per language.
 """
 

@@ -144,7 +144,7 @@ def choose_persona(names: NameList, *, key: str, seed: int) -> Persona:
     """Draw a base persona for the frame or template named by `key`.
 
     Gender, age band and ages depend on `key` and `seed` only, so the same frame has the
-    same gender and age in every locale; origin and name row also depend on the locale.
+    same gender and age in every locale. Origin and name row also depend on the locale.
     """
     shared = random.Random(f"persona|{seed}|{key}")
     gender = shared.choice(("female", "male"))

@@ -53,7 +53,7 @@ def to_phrase(spec: Any, *, english: bool, register: str = "polite") -> Phrase:
 
     An entry is a string (English only, where the gloss is the text), a mapping with
     ``text`` and ``gloss``, or a mapping keyed by register whose values are either of
-    those; a register-keyed mapping may hold one ``gloss`` shared by all registers. A
+    those. A register-keyed mapping may also give one ``gloss`` shared by all registers. A
     plain-register text that shares the gloss gets an English gloss with contractions,
     because contractions are how written English marks the plain register.
     """
