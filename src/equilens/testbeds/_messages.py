@@ -156,7 +156,9 @@ def _request(context: MessageContext, style: dict[str, str]) -> Phrase:
     return Phrase(capitalize_first(filled.text), capitalize_first(filled.gloss))
 
 
-def _apply_typography(evaluation: Phrase, typography: str, context, kind: str) -> Phrase:
+def _apply_typography(
+    evaluation: Phrase, typography: str, context: MessageContext, kind: str
+) -> Phrase:
     language = context.language
     if typography == "exclamation":
         return evaluation.map(add_exclamation)

@@ -2,7 +2,8 @@
 
 A persona has a gender, an age band and a name origin. Pair sets vary one of them while
 the text stays fixed, so a model that changes its output across a pair reacts to the
-persona alone (an invariance test in the sense of CheckList, Ribeiro et al. 2020).
+persona alone. This is an invariance test in the sense of CheckList (Ribeiro et al.,
+"Beyond Accuracy: Behavioral Testing of NLP Models with CheckList", ACL 2020).
 """
 
 from __future__ import annotations
