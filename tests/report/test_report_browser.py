@@ -11,6 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 from equilens.report import write_report
 
@@ -22,12 +26,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
 )
 
-# NOTE: the dev extras in pyproject.toml do not list selenium yet, so this test skips
-# where selenium is not installed.
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
 
 CHROMIUM_ARGUMENTS = (
     "--headless=new",
