@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import random
+from dataclasses import replace
 from typing import Any
 
 from equilens.testbeds._data import LANGUAGES, load_yaml, locale_settings
@@ -83,44 +84,30 @@ def generate_escalation(locale: str, *, seed: int) -> PairSetBuilder:
             attributes = {**frame_attributes, **style, **_persona_attributes(persona)}
             return Member(value, compose_message(context, style), attributes, _slots(context))
 
-        base_persona_member = None
-        for axis in STYLE_AXES:
-            values = axis_values(axis, frame["kind"])
-            base = member(values[0], BASE_STYLE, persona)
-            base_persona_member = base
-            variants = [member(v, {**BASE_STYLE, axis: v}, persona) for v in values[1:]]
-            builder.add_set(
-                pair_id=f"{prefix}/{axis}",
-                template_id=template_id,
-                axis=axis,
-                base=base,
-                variants=variants,
-                gold=gold,
-            )
-
+        # One base message serves every pair set of the frame; each set names it by the
+        # base value of its own axis.
+        base_message = member("", BASE_STYLE, persona)
+        set_values = {axis: axis_values(axis, frame["kind"]) for axis in STYLE_AXES}
         for axis in PERSONA_AXES:
-            base_value = _persona_attributes(persona)[axis]
-            base = Member(
-                base_value,
-                base_persona_member.phrase,
-                base_persona_member.attributes,
-                base_persona_member.slots,
-            )
-            variants = [
-                member(value, BASE_STYLE, persona.with_value(axis, value))
-                for value in _persona_values(axis, names)
-                if value != base_value
-            ]
+            base_value = base_message.attributes[axis]
+            others = [value for value in _persona_values(axis, names) if value != base_value]
+            set_values[axis] = (base_value, *others)
+
+        for axis, values in set_values.items():
+            if axis in STYLE_AXES:
+                variants = [member(v, {**BASE_STYLE, axis: v}, persona) for v in values[1:]]
+            else:
+                variants = [member(v, BASE_STYLE, persona.with_value(axis, v)) for v in values[1:]]
             builder.add_set(
                 pair_id=f"{prefix}/{axis}",
                 template_id=template_id,
                 axis=axis,
-                base=base,
+                base=replace(base_message, value=values[0]),
                 variants=variants,
                 gold=gold,
             )
 
-        _add_control(builder, templates, language, locale, frame, base_persona_member, seed)
+        _add_control(builder, templates, language, locale, frame, base_message, seed)
 
     return builder
 
