@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import pytest
 
 from equilens.testbeds import generate_with_stats
@@ -22,11 +20,3 @@ def identity():
 @pytest.fixture(scope="session", params=["escalation", "identity"])
 def bed_result(request, escalation, identity):
     return {"escalation": escalation, "identity": identity}[request.param]
-
-
-def group_by_pair(items):
-    """Return pair_id -> list of items."""
-    groups = defaultdict(list)
-    for item in items:
-        groups[item.pair_id].append(item)
-    return groups

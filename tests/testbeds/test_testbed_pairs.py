@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from conftest import group_by_pair
+from collections import defaultdict
 
 from equilens.testbeds import LOCALES
+
+
+def group_by_pair(items):
+    """Return a mapping from pair_id to the items of that pair set."""
+    groups = defaultdict(list)
+    for item in items:
+        groups[item.pair_id].append(item)
+    return groups
 
 
 def differing_attributes(first, second):
