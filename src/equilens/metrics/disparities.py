@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -262,7 +263,9 @@ def aggregate_disparities(table: MetricTable, *, level: float, seed: int) -> lis
 
         kept = np.flatnonzero(defined)
         replicates = table.replicates[name][:, kept]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            # A replicate in which every group is undefined gives NaN, and counts as undefined.
+            warnings.filterwarnings("ignore", message="All-NaN slice encountered")
             spread = np.nanmax(replicates, axis=1) - np.nanmin(replicates, axis=1)
             quotient = np.nanmin(replicates, axis=1) / np.nanmax(replicates, axis=1)
         quotient[~np.isfinite(quotient)] = np.nan
