@@ -253,8 +253,8 @@ def evaluate(
     return finding
 
 
-# Metrics for which a higher value is worse for the group, so the group with the maximum
-# drives an aggregate finding; for the others the group with the minimum does.
+# Metrics for which a higher value is worse for the group. The group with the maximum
+# drives an aggregate finding on these, and the group with the minimum on the others.
 HARMFUL_METRICS = {
     "false_negative_rate",
     "false_positive_rate",

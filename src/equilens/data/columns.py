@@ -53,8 +53,8 @@ def require_columns(available: Sequence[str], needed: dict[str, str], *, source:
 def value_key(value: Any) -> str:
     """Return the text form used to match raw values with plan mappings and labels.
 
-    Integral floats lose their decimal part, so that a column read as 1.0 matches a plan
-    that says 1.
+    Integral floats lose their decimal part, so that a column read as 1.0 matches the
+    value 1 in a plan.
     """
     if isinstance(value, bool | np.bool_):
         return str(bool(value)).lower()
@@ -112,7 +112,7 @@ def scores(values: np.ndarray, *, column: str) -> np.ndarray:
         numeric = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise DataError(
-            f"The score column {column!r} must be numeric; it holds values such as "
+            f"The score column {column!r} must be numeric; it contains values such as "
             f"{_describe_values(values, 3)}."
         ) from None
     missing = np.isnan(numeric)
@@ -136,9 +136,9 @@ class EncodedColumn:
 def encode_attribute(values: np.ndarray, spec: ProtectedAttribute, *, policy: str) -> EncodedColumn:
     """Turn a protected column into group codes following the plan's mapping or bins.
 
-    Missing values (and values equal to the attribute's `missing_label`) become a group of
-    their own under the ``group`` policy; under ``drop`` the caller removes those rows;
-    under ``error`` they raise.
+    Missing values, and values equal to the attribute's `missing_label`, become a group of
+    their own under the ``group`` policy. Under ``drop`` the caller removes those rows, and
+    under ``error`` they raise `DataError`.
     """
     column = spec.source_column
     warnings: list[AuditWarning] = []
@@ -227,7 +227,7 @@ def _bin(values: np.ndarray, missing: np.ndarray, spec: ProtectedAttribute) -> n
         numeric = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise DataError(
-            f"The protected column {column!r} ({spec.name}) has bins in the plan but holds "
+            f"The protected column {column!r} ({spec.name}) has bins in the plan but contains "
             f"non-numeric values such as {_describe_values(values, 3)}. Remove 'bins' or map "
             f"the values with 'values'."
         ) from None

@@ -102,7 +102,7 @@ def from_dataframe(data: Any) -> tuple[Any, str]:
     """Wrap a pandas, polars, pyarrow or other narwhals-supported frame, and hash it.
 
     The hash covers the frame's Arrow IPC serialisation, so it identifies the content
-    independently of the library that holds it.
+    whichever library stores the frame.
     """
     columns = [str(name) for name in getattr(data, "columns", [])]
     duplicates = sorted({name for name in columns if columns.count(name) > 1})

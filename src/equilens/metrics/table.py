@@ -153,24 +153,61 @@ def estimate_grouping(
         replicate_metrics(counts, metric_names, replicates=replicates, rng=rng),
     )
     for name in [*metric_names, BASE_RATE]:
+        bounds = _percentile_bounds(table.replicates[name], level=level)
+        undefined_shares = np.isnan(table.replicates[name]).mean(axis=0)
         table.estimates[name] = [
-            _group_estimate(table, name, g, level=level, rng=rng) for g in range(len(counts.labels))
+            _group_estimate(
+                table,
+                name,
+                g,
+                bounds=(bounds[0][g], bounds[1][g]),
+                undefined_share=float(undefined_shares[g]),
+                level=level,
+                rng=rng,
+            )
+            for g in range(len(counts.labels))
         ]
     return table
 
 
+def _percentile_bounds(replicates: np.ndarray, *, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the percentile bounds of every group's replicates (columns).
+
+    The bounds equal those of one `percentile_interval` call per column. NumPy's quantile
+    ignoring NaN works column by column, so only the columns with undefined replicates
+    take that path; the others share one quantile call.
+    """
+    alpha = 1 - level
+    lower = np.full(replicates.shape[1], np.nan)
+    upper = np.full(replicates.shape[1], np.nan)
+    complete = ~np.isnan(replicates).any(axis=0)
+    if complete.any():
+        lower[complete], upper[complete] = np.quantile(
+            replicates[:, complete], [alpha / 2, 1 - alpha / 2], axis=0
+        )
+    for group in np.flatnonzero(~complete):
+        lower[group], upper[group] = percentile_interval(replicates[:, group], level=level)
+    return lower, upper
+
+
 def _group_estimate(
-    table: MetricTable, name: str, group: int, *, level: float, rng: np.random.Generator
+    table: MetricTable,
+    name: str,
+    group: int,
+    *,
+    bounds: tuple[float, float],
+    undefined_share: float,
+    level: float,
+    rng: np.random.Generator,
 ) -> Estimate:
+    """Return one group's estimate from its precomputed percentile bounds."""
     value = float(table.values[name][group])
     if math.isnan(value):
         return Estimate.undefined(table.reason(name))
 
-    replicates = table.replicates[name][:, group]
-    undefined_share = float(np.isnan(replicates).mean())
     if undefined_share == 1.0:
         return Estimate(value, ci_reason="undefined in every bootstrap replicate")
-    lower, upper = percentile_interval(replicates, level=level)
+    lower, upper = bounds
     if lower < upper:
         return Estimate(
             value, (float(lower), float(upper)), "bootstrap", undefined_share=undefined_share
@@ -186,7 +223,7 @@ def _group_estimate(
             ci_reason="too few distinct scores in the group for an interval on a score metric",
         )
     draws = dirichlet_metric_draws(
-        table.counts.confusion[group], name, draws=len(replicates), rng=rng
+        table.counts.confusion[group], name, draws=table.replicates[name].shape[0], rng=rng
     )
     lower, upper = percentile_interval(draws, level=level)
     return Estimate(value, (float(lower), float(upper)), "dirichlet")

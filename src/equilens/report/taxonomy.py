@@ -61,7 +61,7 @@ class BiasSource:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What an attribution can look at for the group that drives a finding."""
+    """Evidence about the group that drives a finding, as input to an attribution."""
 
     metric: str
     group: str

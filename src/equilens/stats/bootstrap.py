@@ -35,38 +35,41 @@ def replicate_metrics(
     uses each cell's mean score.
     """
     n_groups = len(counts.labels)
-    results = {name: np.empty((replicates, n_groups)) for name in metric_names}
-    names = [*metric_names, "base_rate"]
-    results["base_rate"] = np.empty((replicates, n_groups))
+    score_names = [name for name in metric_names if name in ("auc", "mean_score")]
+    results = {name: np.empty((replicates, n_groups)) for name in score_names}
+    confusion = np.empty((replicates, n_groups, 2, 2), dtype=np.int64)
 
+    # One draw per group, in group order, so that the replicates depend only on the seed.
+    # Score metrics need each group's binned draws; the other metrics need only the
+    # confusion counts and are computed for every group at once below.
     for g in range(n_groups):
         table = counts.table[g]
         n = int(table.sum())
         draws = rng.multinomial(n, table.ravel() / n, size=replicates).reshape(
             replicates, *table.shape
         )
-        for name, values in _metrics_of_tables(draws, counts, g, names).items():
-            results[name][:, g] = values
+        confusion[:, g] = draws.sum(axis=-1)
+        for name in score_names:
+            results[name][:, g] = _score_metric(draws, counts, g, name)
+
+    tn, fp, fn, tp = (
+        confusion[..., 0, 0],
+        confusion[..., 0, 1],
+        confusion[..., 1, 0],
+        confusion[..., 1, 1],
+    )
+    for name in metric_names:
+        if name not in score_names:
+            results[name] = METRICS[name](tn, fp, fn, tp)
+    results["base_rate"] = (fn + tp) / (tn + fp + fn + tp)
     return results
 
 
-def _metrics_of_tables(
-    tables: np.ndarray, counts: GroupCounts, group: int, names: list[str]
-) -> dict[str, np.ndarray]:
-    confusion = tables.sum(axis=-1)
-    tn, fp, fn, tp = confusion[:, 0, 0], confusion[:, 0, 1], confusion[:, 1, 0], confusion[:, 1, 1]
-    values = {}
-    for name in names:
-        if name == "base_rate":
-            values[name] = (fn + tp) / tables.sum(axis=(1, 2, 3))
-        elif name == "auc":
-            values[name] = binned_auc(tables)
-        elif name == "mean_score":
-            cell_mean = _cell_means(counts, group)
-            values[name] = (tables * cell_mean).sum(axis=(1, 2, 3)) / tables.sum(axis=(1, 2, 3))
-        else:
-            values[name] = METRICS[name](tn, fp, fn, tp)
-    return values
+def _score_metric(tables: np.ndarray, counts: GroupCounts, group: int, name: str) -> np.ndarray:
+    if name == "auc":
+        return binned_auc(tables)
+    cell_mean = _cell_means(counts, group)
+    return (tables * cell_mean).sum(axis=(1, 2, 3)) / tables.sum(axis=(1, 2, 3))
 
 
 def _cell_means(counts: GroupCounts, group: int) -> np.ndarray:

@@ -92,7 +92,7 @@ def homogeneity_test(successes: np.ndarray, trials: np.ndarray) -> TestResult:
     """Chi-square test that a proportion is the same in every group.
 
     The test is reported even when some expected counts are below 5, where it is only
-    approximate, and the reason says so.
+    approximate, and the result's reason states that.
     """
     keep = trials > 0
     if keep.sum() < 2:
