@@ -131,3 +131,78 @@ def test_check_missing_file_exits_2(tmp_path):
 
 def test_unknown_option_exits_2():
     assert runner.invoke(app, ["audit", "--bogus"]).exit_code == 2
+
+
+BAD_INPUTS = {
+    # case: (CSV text, plan changes, expected words in the message)
+    "favorable label absent": (
+        "approved,decision,race\nyes,yes,white\nno,no,black\n",
+        {},
+        "Favorable label 1 does not occur",
+    ),
+    "non-binary target": (
+        "approved,decision,race\n1,1,white\n2,1,black\n3,0,white\n",
+        {},
+        "not binary",
+    ),
+    "missing protected value": (
+        "approved,decision,race\n1,1,white\n0,1,\n",
+        {"missing_values": "error"},
+        "has 1 missing values",
+    ),
+    "empty data": ("approved,decision,race\n", {}, "has no rows"),
+    "single group": ("approved,decision,race\n1,1,white\n0,1,white\n", {}, "single group 'white'"),
+    "duplicate columns": (
+        "approved,decision,race,race\n1,1,white,black\n",
+        {},
+        "repeats the column name",
+    ),
+    "unknown metric": (
+        "approved,decision,race\n1,1,white\n0,1,black\n",
+        {"metrics": ["selection_rat"]},
+        "unknown metric 'selection_rat'",
+    ),
+    "unknown attribute": (
+        "approved,decision,race\n1,1,white\n0,1,black\n",
+        {"intersections": [["race", "sex"]]},
+        "names attribute 'sex'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_exits_2_with_message(case, tmp_path):
+    rows, changes, expected = BAD_INPUTS[case]
+    (tmp_path / "rows.csv").write_text(rows, encoding="utf-8")
+    plan = {
+        "data": {"path": "rows.csv"},
+        "target": "approved",
+        "prediction": {"column": "decision"},
+        "protected": [{"name": "race"}],
+        **changes,
+    }
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan), encoding="utf-8")
+
+    result = runner.invoke(app, ["audit", str(path), "--out", str(tmp_path / "out")])
+
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_non_utf8_csv_exits_2(tmp_path):
+    (tmp_path / "rows.csv").write_bytes(
+        "approved,decision,race\n1,1,blanc-é\n0,1,noir\n".encode("latin-1")
+    )
+    plan = {
+        "data": {"path": "rows.csv"},
+        "target": "approved",
+        "prediction": {"column": "decision"},
+        "protected": [{"name": "race"}],
+    }
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan), encoding="utf-8")
+    result = runner.invoke(app, ["audit", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Set data.encoding" in " ".join(result.output.split())
