@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from equilens.errors import PlanError
 from equilens.metrics import METRICS, canonical_metric_name
+from equilens.probes.spec import ProbeSpec
 
 Scalar = str | int | float | bool
 
@@ -264,6 +265,9 @@ class AuditPlan(_Strict):
         Correction applied across every test of the audit.
     missing_values : {"group", "drop", "error"}
         What to do with a missing value in a protected column.
+    probes : ProbeSpec, optional
+        Counterfactual, proxy, attribution and subgroup probes of a tabular model; they
+        run through `equilens.probes.run_probes`, which needs the model and its feature rows.
     """
 
     name: str = "audit"
@@ -282,6 +286,7 @@ class AuditPlan(_Strict):
     seed: int = 0
     multiple_testing: Literal["benjamini-hochberg", "holm"] = "benjamini-hochberg"
     missing_values: Literal["group", "drop", "error"] = "group"
+    probes: ProbeSpec | None = None
 
     @field_validator("metrics")
     @classmethod
@@ -413,6 +418,7 @@ _MODELS_BY_FIELD: dict[str, type[BaseModel]] = {
     "prediction": Prediction,
     "model": ModelSpec,
     "hypotheses": Hypothesis,
+    "probes": ProbeSpec,
 }
 
 
