@@ -255,3 +255,17 @@ def test_cross_locale_different_models_skip_scores():
     assert pair["score_difference"]["value"] is None
     assert "different models" in pair["score_difference"]["reason"]
     assert pair["rate_difference"]["value"] == pytest.approx(0.0)
+
+
+def test_wilcoxon_small_samples_with_ties_match_scipy():
+    # scipy runs a permutation test over every sign pattern for these; the probe computes
+    # the same distribution directly.
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        differences = rng.choice([-2, -1, -0.5, 0, 0.5, 1, 2, 3], size=rng.integers(2, 14))
+        if not np.any(differences != 0):
+            continue
+        expected = stats.wilcoxon(differences, zero_method="wilcox")
+        result = wilcoxon_signed_rank(differences)
+        assert result.p_value == pytest.approx(expected.pvalue)
+        assert result.statistic == pytest.approx(expected.statistic)
