@@ -157,7 +157,7 @@ def multiclass_report(
     multiple_testing: str,
     top_k: int = 5,
 ) -> dict[str, Any]:
-    """Per-group confusion matrices, recall per class and the gaps in frequent confusions.
+    """Report per-group confusion matrices, recall per class and frequent confusion gaps.
 
     Parameters
     ----------
