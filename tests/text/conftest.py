@@ -30,7 +30,7 @@ class ModelServer:
     """An HTTP server on 127.0.0.1 that replies to POST requests with `respond(body)`.
 
     `respond` returns a JSON-ready object, or bytes to send as they are, or None to
-    close the connection without an answer. Every request body is kept in `requests`.
+    close the connection without a reply. Every request body is kept in `requests`.
     """
 
     def __init__(self, respond: Callable[[Any], Any]) -> None:

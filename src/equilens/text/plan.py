@@ -9,31 +9,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from equilens.errors import PlanError, did_you_mean
 from equilens.metrics import canonical_metric_name
-from equilens.models.text import (
-    TEXT_MODEL_KINDS,
-    HFLocalConfig,
-    HttpJsonConfig,
-    OpenAIChatConfig,
-    OsetiConfig,
-    TextModelConfig,
-    VaderConfig,
-)
+from equilens.models.text import TEXT_MODEL_KINDS, TextModelConfig
 from equilens.plan import Hypothesis, Scalar
+from equilens.text.plan_errors import describe_errors
 
 TESTBED_LOCALES = ("en-US", "en-GB", "ja-JP", "fi-FI")
 
 # A language subtag with an optional region subtag, e.g. "fi" or "fi-FI" (BCP 47).
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 _RUN_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-# Messages of the plan's own checks start with the YAML path they are about.
-_STARTS_WITH_PATH = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
 
 
 class _Strict(BaseModel):
@@ -191,7 +182,7 @@ class TextHypothesis(Hypothesis):
 
 
 class TextProbes(_Strict):
-    """Which probes run and how much they list.
+    """Probe switches and listing limits.
 
     Parameters
     ----------
@@ -239,8 +230,8 @@ class TextAuditPlan(_Strict):
         Columns audited as groups; by default locale, style, severity, the style axes
         and the persona attributes of a test bed, or the corpus's group columns.
     intersections : list of lists of str, or "all", optional
-        Intersections audited in each run; by default locale x style, severity x
-        style and severity x locale for a test bed.
+        Intersections audited in each run. A test bed's default is locale x style
+        and severity x locale.
     references : dict of str to str
         Reference group per attribute. Defaults: ``base`` for style, ``en-US`` for
         locale, ``S3`` for severity, the base items' value for a style axis, the
@@ -368,7 +359,7 @@ def load_text_plan(path: str | Path) -> TextAuditPlan:
     ------
     PlanError
         When the file is missing, is not valid YAML, is not a text plan, or a field is
-        invalid; the message gives the YAML path of each bad field.
+        invalid. The message gives the YAML path of each bad field.
 
     Examples
     --------
@@ -407,90 +398,6 @@ def parse_text_plan(raw: dict[str, Any], *, source: str = "plan") -> TextAuditPl
     try:
         return TextAuditPlan.model_validate(raw)
     except ValidationError as error:
-        raise PlanError(_describe_errors(error, raw, source=source)) from None
-
-
-def _describe_errors(error: ValidationError, raw: dict[str, Any], *, source: str) -> str:
-    lines = [f"Invalid text audit plan {source!r}:"]
-    for problem in error.errors():
-        location = list(problem["loc"])
-        # A tagged union puts the tag ("vader", "http_json", ...) into the location.
-        if "model" in location:
-            after = location.index("model") + 1
-            if after < len(location) and location[after] in TEXT_MODEL_KINDS:
-                del location[after]
-        message = problem["msg"].removeprefix("Value error, ")
-        kind = problem["type"]
-        if kind == "extra_forbidden":
-            fields = _fields_at(location[:-1], raw)
-            message = f"unknown field.{did_you_mean(str(location[-1]), fields)} Allowed: " + (
-                ", ".join(fields)
-            )
-        elif kind == "missing":
-            message = "required field is missing"
-        elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            message = f"'kind' must be one of {', '.join(TEXT_MODEL_KINDS)}"
-            location.append("kind")
-        if _STARTS_WITH_PATH.match(message):
-            lines.append(f"  {message}")
-        else:
-            lines.append(f"  {_yaml_path(location) or '(top level)'}: {message}")
-    return "\n".join(lines)
-
-
-def _yaml_path(location: list[Any]) -> str:
-    parts: list[str] = []
-    for item in location:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif not str(item).startswith("function-"):
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts)
-
-
-_MODEL_CONFIGS: dict[str, type[BaseModel]] = {
-    "vader": VaderConfig,
-    "oseti": OsetiConfig,
-    "hf_local": HFLocalConfig,
-    "http_json": HttpJsonConfig,
-    "openai_chat": OpenAIChatConfig,
-}
-
-
-def _fields_at(location: list[Any], raw: Any) -> list[str]:
-    """Return the allowed fields of the plan section at `location`."""
-    owner: type[BaseModel] = TextAuditPlan
-    for item in location:
-        raw = raw[item] if isinstance(raw, dict | list) and _has(raw, item) else None
-        if isinstance(item, int):
-            continue
-        field = owner.model_fields.get(str(item))
-        if field is None:
-            break
-        if owner is TextRun and item == "model":
-            kind = raw.get("kind") if isinstance(raw, dict) else None
-            if kind not in _MODEL_CONFIGS:
-                break
-            owner = _MODEL_CONFIGS[kind]
-            continue
-        inner = _model_class(field.annotation)
-        if inner is None:
-            break
-        owner = inner
-    return list(owner.model_fields)
-
-
-def _has(container: dict | list, key: Any) -> bool:
-    if isinstance(container, dict):
-        return key in container
-    return isinstance(key, int) and 0 <= key < len(container)
-
-
-def _model_class(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in get_args(annotation):
-        found = _model_class(argument)
-        if found is not None:
-            return found
-    return None
+        raise PlanError(
+            describe_errors(error, raw, root=TextAuditPlan, source=source, tags=TEXT_MODEL_KINDS)
+        ) from None
