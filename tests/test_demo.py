@@ -83,7 +83,11 @@ def test_group_metrics_equal_fairlearn(demo_dir, findings):
                     # fairlearn returns 0 where a rate's denominator is zero.
                     assert theirs == 0, (attribute, entry["group"], name)
                 else:
-                    assert ours == pytest.approx(theirs, abs=1e-12), (attribute, entry["group"], name)
+                    assert ours == pytest.approx(theirs, abs=1e-12), (
+                        attribute,
+                        entry["group"],
+                        name,
+                    )
 
 
 def test_intersection_metrics_equal_fairlearn(demo_dir, findings):
@@ -133,3 +137,9 @@ def test_plan_reruns_to_same_numbers(demo_dir, findings, tmp_path):
 def test_summary_mentions_top_finding(demo_dir, findings):
     summary = (demo_dir / "summary.md").read_text(encoding="utf-8")
     assert "four-fifths" in summary.lower()
+
+
+def test_demo_report_opens_offline_without_errors(demo_dir, visit):
+    page = visit(demo_dir / "report.html")
+    assert page.console_errors == []
+    assert page.other_requests == []

@@ -7,79 +7,23 @@ file itself.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from equilens.report import write_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
-)
-
-
-CHROMIUM_ARGUMENTS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in CHROMIUM_ARGUMENTS:
-        options.add_argument(argument)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def requested_urls(driver) -> list[str]:
-    """Return the URL of every request the page made, from the DevTools performance log."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
-
-
-def test_report_opens_offline_without_errors(loan_findings, tmp_path: Path, browser) -> None:
+def test_report_opens_offline_without_errors(loan_findings, tmp_path: Path, visit) -> None:
     paths = write_report(loan_findings, tmp_path / "out")
-    page = paths["html"].resolve().as_uri()
-    # Discard the requests of Chromium's start page, so the log holds only the report's.
-    requested_urls(browser)
 
-    browser.get(page)
+    page = visit(paths["html"])
 
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    urls = requested_urls(browser)
-    other_requests = [
-        url for url in urls if url != page and not url.startswith("data:image/png;base64,")
-    ]
-    assert errors == []
-    assert page in urls
-    assert other_requests == []
+    assert page.console_errors == []
+    assert page.url in page.requested_urls
+    assert page.other_requests == []
 
 
 def test_report_shows_hostile_strings_as_text(loan_findings, tmp_path: Path, browser) -> None:
