@@ -174,8 +174,8 @@ def _percentile_bounds(replicates: np.ndarray, *, level: float) -> tuple[np.ndar
     """Return the percentile bounds of every group's replicates (columns).
 
     The bounds equal those of one `percentile_interval` call per column. NumPy's quantile
-    ignoring NaN works column by column, so only the columns with undefined replicates
-    take that path; the others share one quantile call.
+    that ignores NaN works column by column, so only the columns with undefined replicates
+    take that path, and the other columns share one quantile call.
     """
     alpha = 1 - level
     lower = np.full(replicates.shape[1], np.nan)
