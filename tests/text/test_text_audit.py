@@ -173,3 +173,29 @@ def test_single_run_names_unqualified():
     names = {entry["name"] for entry in findings["attributes"]}
     assert {"style", "locale", "severity", "style [severity S3|S4]"} <= names
     assert findings["findings"][0]["id"] == "understated"
+
+
+def test_identity_bed_sentiment_model_confusions():
+    from equilens import testbeds
+
+    items = [item for item in testbeds.generate("identity", locales=["en-US"]) if "t01" in item.id]
+    rule = {**RULE, "positive_label": "negative", "negative_label": "not_negative"}
+    plan = parse_text_plan(
+        {
+            "kind": "text",
+            "data": {"testbed": "identity", "locales": ["en-US"]},
+            "runs": [{"name": "vader", "model": {"kind": "vader", "rule": rule}}],
+            "positive_label": "negative",
+            "positive_gold_labels": ["anger", "fear", "sadness"],
+            "min_group_size": 5,
+            "bootstrap_replicates": 200,
+        }
+    )
+    findings = run_text_audit(plan, items=items).to_dict()
+    multiclass = findings["probes"]["multiclass"]
+    run = next(entry for entry in multiclass["attributes"] if entry["attribute"] == "run")
+    assert run["true_labels"] == ["anger", "fear", "joy", "sadness"]
+    assert run["predicted_labels"] == ["negative", "not_negative"]
+    confusions = run["groups"][0]["top_confusions"]
+    assert all(entry["true"] != entry["predicted"] for entry in confusions)
+    assert {entry["name"] for entry in findings["attributes"]} >= {"style", "gender [gender pairs]"}

@@ -39,7 +39,7 @@ def plan(hypotheses=(), runs=("a", "b")):
 
 @pytest.fixture(scope="module")
 def table():
-    return items_frame(escalation_items(personas=2), positive_label="escalate")
+    return items_frame(escalation_items(personas=2), positives={"escalate"})
 
 
 def test_items_frame_styles(table):
@@ -79,10 +79,11 @@ def test_corpus_frame_positive_label_absent(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("text,label\na,joy\nb,anger\n", encoding="utf-8")
     corpus = read_corpus(TextData(path=path))
-    with pytest.raises(DataError, match="positive_label 'fear' does not occur"):
-        corpus_frame(corpus, positive_label="fear")
-    frame = corpus_frame(corpus, positive_label="anger")
+    with pytest.raises(DataError, match=r"positive gold labels \['fear'\] do not occur"):
+        corpus_frame(corpus, positives={"fear"})
+    frame = corpus_frame(corpus, positives={"anger"})
     assert frame["y_true"].tolist() == [0, 1]
+    assert corpus_frame(corpus, positives={"anger", "joy"})["y_true"].tolist() == [1, 1]
 
 
 def scored(table):

@@ -153,14 +153,14 @@ def run_text_audit(
 
 def _load_table(plan: TextAuditPlan, items: Sequence[Any] | None):
     if items is not None:
-        table = items_frame(list(items), positive_label=plan.positive_label)
+        table = items_frame(list(items), positives=plan.gold_positives)
         return table, _items_digest(table), "the given items", None
     if plan.data.is_testbed:
         generated, digest = generate_items(plan.data)
-        table = items_frame(generated, positive_label=plan.positive_label)
+        table = items_frame(generated, positives=plan.gold_positives)
         return table, digest, f"test bed {plan.data.testbed}", None
     corpus = read_corpus(plan.data)
-    table = corpus_frame(corpus, positive_label=plan.positive_label)
+    table = corpus_frame(corpus, positives=plan.gold_positives)
     return table, corpus.sha256, corpus.source, corpus
 
 

@@ -57,12 +57,12 @@ def generate_items(data: TextData) -> tuple[list[Any], str]:
     return items, digest.hexdigest()
 
 
-def items_frame(items: Sequence[Any], *, positive_label: str) -> pd.DataFrame:
+def items_frame(items: Sequence[Any], *, positives: set[str]) -> pd.DataFrame:
     """Return the text table of test-bed items.
 
     Escalation items take ``y_true`` from ``gold["should_escalate"]``, and their label
     is ``escalate`` or ``no_escalate``. Other items take their label from
-    ``gold["emotion"]``, and ``y_true`` is 1 where it equals `positive_label`.
+    ``gold["emotion"]``, and ``y_true`` is 1 where it is one of `positives`.
 
     Raises
     ------
@@ -81,7 +81,7 @@ def items_frame(items: Sequence[Any], *, positive_label: str) -> pd.DataFrame:
             label = ESCALATE if y_true else NO_ESCALATE
         elif "emotion" in gold:
             label = str(gold["emotion"])
-            y_true = int(label == positive_label)
+            y_true = int(label in positives)
         else:
             raise DataError(
                 f"Item {item.id!r} has neither 'should_escalate' nor 'emotion' among its gold "
@@ -118,23 +118,25 @@ def style_label(pair_role: str, axis: str | None, attributes: dict[str, Any]) ->
     return f"{axis}={value_key(attributes.get(axis))}"
 
 
-def corpus_frame(corpus: Corpus, *, positive_label: str) -> pd.DataFrame:
+def corpus_frame(corpus: Corpus, *, positives: set[str]) -> pd.DataFrame:
     """Return the text table of a corpus.
 
     Raises
     ------
     DataError
-        When `positive_label` is not among the corpus's gold labels.
+        When none of the `positives` is among the corpus's gold labels.
     """
     frame = corpus.frame.copy()
     labels = frame["label"].to_numpy(dtype=object)
-    if positive_label not in set(labels):
-        present = sorted(set(labels))
+    present = set(labels)
+    if not positives & present:
+        shown = sorted(positives)
         raise DataError(
-            f"positive_label {positive_label!r} does not occur among the gold labels of "
-            f"{corpus.source!r}: {present[:12]}. Set positive_label to one of them."
+            f"The positive gold labels {shown} do not occur among the gold labels of "
+            f"{corpus.source!r}: {sorted(present)[:12]}. Set positive_label (or "
+            f"positive_gold_labels) to one of them."
         )
-    frame["y_true"] = (labels == positive_label).astype(np.int8)
+    frame["y_true"] = np.isin(labels, list(positives)).astype(np.int8)
     frame["bed"] = None
     frame["template_id"] = None
     frame["pair_id"] = None

@@ -222,7 +222,11 @@ class TextAuditPlan(_Strict):
         Models and inputs; each run's predictions are audited separately.
     positive_label : str
         The model label that counts as positive (for example ``escalate``); for a
-        corpus, also the gold label that does.
+        corpus or an emotion bed, also the gold label that does.
+    positive_gold_labels : list of str, optional
+        Gold labels that count as positive, when they differ from the model's: e.g.
+        ``[anger, fear, sadness]`` for a sentiment model whose ``negative`` is audited on
+        emotion labels. The confusion matrices keep the gold labels themselves.
     cache : Path, optional
         DuckDB prediction cache, so a repeated or interrupted audit does not call the
         models again for texts they already scored.
@@ -252,6 +256,7 @@ class TextAuditPlan(_Strict):
     data: TextData
     runs: list[TextRun] = Field(min_length=1)
     positive_label: str = Field(min_length=1)
+    positive_gold_labels: list[str] | None = Field(default=None, min_length=1)
     cache: Path | None = None
     attributes: list[str] | None = None
     intersections: list[list[str]] | Literal["all"] | None = None
@@ -306,6 +311,11 @@ class TextAuditPlan(_Strict):
                         f"{did_you_mean(run_name, names)} Runs: {names}"
                     )
         return self
+
+    @property
+    def gold_positives(self) -> set[str]:
+        """The gold labels whose ``y_true`` is 1."""
+        return set(self.positive_gold_labels or [self.positive_label])
 
     def run(self, name: str) -> TextRun:
         """Return the run called `name`."""

@@ -91,7 +91,7 @@ def run_views(
     for view in views:
         rows = frame[view.mask(frame)]
         groupings = _usable_groupings(view, rows)
-        reason = _degenerate(rows, plan.positive_label)
+        reason = _degenerate(rows, plan)
         if reason is not None or not groupings:
             reason = reason or "every attribute has a single group in these rows"
             warnings.append(
@@ -206,16 +206,17 @@ def _usable_groupings(view: View, rows: pd.DataFrame) -> list[tuple[str, ...]]:
     return [grouping for grouping in view.groupings if not set(grouping) & single]
 
 
-def _degenerate(rows: pd.DataFrame, positive_label: str) -> str | None:
+def _degenerate(rows: pd.DataFrame, plan: TextAuditPlan) -> str | None:
     # NOTE: run_audit rejects a target or prediction column without the favorable label.
     # A view where the model never predicts the positive label therefore cannot be
     # audited by group, and the skipped view is reported instead.
     if rows.empty:
         return "no scored rows"
     if not rows["y_true"].any():
-        return f"no row has the gold label {positive_label!r}"
+        labels = ", ".join(repr(label) for label in sorted(plan.gold_positives))
+        return f"no row has the gold label {labels}"
     if not rows["y_pred"].any():
-        return f"the model never predicted {positive_label!r} in these rows"
+        return f"the model never predicted {plan.positive_label!r} in these rows"
     return None
 
 
