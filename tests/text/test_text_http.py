@@ -231,3 +231,14 @@ def test_findings_json_has_no_nan(tmp_path, model_server):
     server = model_server()
     result = run_text_audit(write_plan(tmp_path, server.url))
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_corpus_without_groups_stops(tmp_path, model_server):
+    server = model_server()
+    rows = [(text, label, "f", "en-US") for text, label, _, _ in ROWS]
+    plan = write_plan(tmp_path, server.url, rows=rows)
+    with pytest.raises(DataError, match="'gender', which has the single value"):
+        run_text_audit(plan)
+    plan.hypotheses = []
+    with pytest.raises(DataError, match="Nothing could be audited by group"):
+        run_text_audit(plan)

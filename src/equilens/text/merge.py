@@ -79,6 +79,14 @@ def merge_outcomes(
                     seen_warnings.add(key)
                     warnings.append(warning)
 
+    if not tables:
+        reasons = sorted({outcome.skipped_reason for outcome in outcomes if outcome.skipped_reason})
+        raise DataError(
+            f"Nothing could be audited by group ({'; '.join(reasons) or 'no groupings'}). Audit "
+            f"attributes with two or more groups: set data.group_columns or attributes, and "
+            f"check that the model predicts the positive label {plan.positive_label!r}."
+        )
+
     tested = [item for item in [*disparities, *aggregates] if item.test.p_value is not None]
     adjusted = adjust_p_values([item.test.p_value for item in tested], method=plan.multiple_testing)
     for item, p_adjusted in zip(tested, adjusted, strict=True):
