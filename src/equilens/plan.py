@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from equilens.errors import PlanError
 from equilens.metrics import METRICS, canonical_metric_name
+from equilens.mitigate._spec import MitigationSpec
 from equilens.probes.spec import ProbeSpec
 
 Scalar = str | int | float | bool
@@ -268,6 +269,9 @@ class AuditPlan(_Strict):
     probes : ProbeSpec, optional
         Counterfactual, proxy, attribution and subgroup probes of a tabular model; they
         run through `equilens.probes.run_probes`, which needs the model and its feature rows.
+    mitigation : MitigationSpec, optional
+        Mitigations to compare on held-out rows against the hypotheses; run by
+        `equilens.mitigate.run_mitigation` (``equilens mitigate``).
     """
 
     name: str = "audit"
@@ -287,6 +291,7 @@ class AuditPlan(_Strict):
     multiple_testing: Literal["benjamini-hochberg", "holm"] = "benjamini-hochberg"
     missing_values: Literal["group", "drop", "error"] = "group"
     probes: ProbeSpec | None = None
+    mitigation: MitigationSpec | None = None
 
     @field_validator("metrics")
     @classmethod
@@ -419,6 +424,7 @@ _MODELS_BY_FIELD: dict[str, type[BaseModel]] = {
     "model": ModelSpec,
     "hypotheses": Hypothesis,
     "probes": ProbeSpec,
+    "mitigation": MitigationSpec,
 }
 
 
