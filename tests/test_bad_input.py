@@ -189,3 +189,16 @@ def test_bins_outside_range():
     plan = parse_plan({**PLAN, "protected": [{"name": "age", "bins": [18, 40, 65]}]})
     with pytest.raises(DataError, match=r"1 values of column 'age' .* outside the bins \[18, 65\)"):
         run_audit(plan, frame)
+
+
+def test_model_that_never_approves_is_audited():
+    frame = loan_frame().assign(decision=0)
+    result = run_audit(parse_plan(PLAN), frame)
+    assert result.predictions.y_pred.sum() == 0
+
+
+def test_prediction_labels_unlike_target_rejected():
+    frame = loan_frame()
+    frame["decision"] = np.where(frame["decision"] == 1, "yes", "no")
+    with pytest.raises(DataError, match="Favorable label 1 does not occur in the prediction column"):
+        run_audit(parse_plan(PLAN), frame)

@@ -17,6 +17,7 @@ from equilens.data.columns import (
     encode_attribute,
     require_columns,
     scores,
+    value_key,
 )
 from equilens.data.sources import from_dataframe, read_file
 from equilens.engines import count_groups
@@ -248,10 +249,12 @@ def run_audit(
 
 
 def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decisions:
-    target = binary_outcome(
-        frame[plan.target].to_numpy(), plan.favorable_label, column=plan.target, role="target"
-    )
+    target_values = frame[plan.target].to_numpy()
+    target = binary_outcome(target_values, plan.favorable_label, column=plan.target, role="target")
     favorable = plan.favorable_label
+    # Predictions may lack the favorable label (a model that never approves) as long as
+    # they use the target's values.
+    target_keys = {value_key(value) for value in pd.unique(target_values)}
 
     if model is None and plan.model is not None:
         estimator = load_sklearn_model(plan.model.path, trusted=plan.model.trusted)
@@ -267,7 +270,11 @@ def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decis
         labels = predictor.predict(inputs)
         score = predictor.score(inputs)
         y_pred = binary_outcome(
-            np.asarray(labels), favorable, column="model output", role="prediction"
+            np.asarray(labels),
+            favorable,
+            column="model output",
+            role="prediction",
+            known_values=target_keys,
         )
         return _Decisions(target, y_pred, score, predictor.kind, predictor.id)
 
@@ -284,6 +291,7 @@ def _decisions(plan: AuditPlan, frame, model: Any, columns: list[str]) -> _Decis
             prediction_favorable,
             column=spec.column,
             role="prediction",
+            known_values=target_keys,
         )
     else:
         y_pred = (score >= spec.threshold).astype(np.int8)

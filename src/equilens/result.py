@@ -262,6 +262,8 @@ def _four_fifths(table: MetricTable, reference: int) -> dict[str, Any]:
         return {
             "passes": None,
             "reason": "the reference group's selection rate is zero",
+            "min_ratio": None,
+            "reference": list(labels[reference]),
             "groups_below": [],
         }
     ratios = rates / rates[reference]

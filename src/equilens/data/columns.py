@@ -70,14 +70,29 @@ def _describe_values(values: np.ndarray, limit: int = 10) -> str:
     return shown + more
 
 
-def binary_outcome(values: np.ndarray, favorable: Any, *, column: str, role: str) -> np.ndarray:
+def binary_outcome(
+    values: np.ndarray,
+    favorable: Any,
+    *,
+    column: str,
+    role: str,
+    known_values: set[str] | None = None,
+) -> np.ndarray:
     """Map a column of outcomes to 1 (favorable) and 0 (any other value).
+
+    Parameters
+    ----------
+    known_values : set of str, optional
+        Value keys (see `value_key`) that the column may hold without the favorable label,
+        e.g. the target's values for a prediction column: a model that never predicts the
+        favorable outcome is valid, but a column spelled differently from the target is not.
 
     Raises
     ------
     DataError
-        When the column has missing values, when the favorable label does not occur, or
-        when the column has more than two values and `favorable` is a single value.
+        When the column has missing values, when the favorable label does not occur (and
+        the values are not all in `known_values`), or when the column has more than two
+        values and `favorable` is a single value.
     """
     missing = pd.isna(values)
     if missing.any():
@@ -90,7 +105,8 @@ def binary_outcome(values: np.ndarray, favorable: Any, *, column: str, role: str
     keys = [value_key(value) for value in uniques]
     favorable_values = favorable if isinstance(favorable, list) else [favorable]
     favorable_keys = {value_key(value) for value in favorable_values}
-    if not favorable_keys & set(keys):
+    only_known = known_values is not None and set(keys) <= known_values
+    if not favorable_keys & set(keys) and not only_known:
         raise DataError(
             f"Favorable label {favorable!r} does not occur in the {role} column {column!r}; its "
             f"values are: {_describe_values(values)}. Set favorable_label to one of them."

@@ -1,14 +1,15 @@
 """Counting engine for data held in memory as NumPy arrays.
 
 The rows are read once: every protected attribute is factorised, the codes are combined
-into one cell code per row, and a single `np.bincount` builds the full cross-tabulation.
-Each attribute and each intersection is then a sum over axes of that table, so no code
-loops over rows or filters the data group by group. Only the exact AUC needs a sort of
-the rows per grouping.
+into one cell code per row, and a single `np.bincount` counts every cell by actual label,
+predicted label and score bin. Each attribute and each intersection is then a sum over
+the small table of cells, so no code loops over rows or filters the data group by group.
+Only the exact AUC needs a sort of the rows per grouping.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ import numpy as np
 from equilens.engines.counts import GroupCounts
 
 MAX_SCORE_BINS = 100
+# Largest full cross-tabulation (cells x labels x score bins) built without compaction.
+DENSE_CELL_LIMIT = 2**22
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,6 @@ def count_groups(
     dict
         `GroupCounts` per grouping.
     """
-    sizes = [len(attribute.labels) for attribute in attributes]
-    cell = np.zeros(len(y_true), dtype=np.int64)
-    for attribute, size in zip(attributes, sizes, strict=True):
-        cell = cell * size + attribute.codes
-
     if score is not None:
         edges = score_bin_edges(score)
         score_bin = np.searchsorted(edges, score, side="right")
@@ -73,61 +71,73 @@ def count_groups(
         score_bin = 0
         n_bins = 1
 
-    n_cells = int(np.prod(sizes))
+    cell, cell_codes = _cells(attributes, n_bins=n_bins)
+    n_cells = cell_codes.shape[1]
     code = ((cell * 2 + y_true) * 2 + y_pred) * n_bins + score_bin
-    shape = (*sizes, 2, 2, n_bins)
+    shape = (n_cells, 2, 2, n_bins)
     table = np.bincount(code, minlength=n_cells * 4 * n_bins).reshape(shape)
     if score is not None:
         sums = np.bincount(code, weights=score, minlength=n_cells * 4 * n_bins).reshape(shape)
-        sumsq = np.bincount(cell, weights=score * score, minlength=n_cells).reshape(sizes)
+        sumsq = np.bincount(cell, weights=score * score, minlength=n_cells)
 
     names = [attribute.name for attribute in attributes]
     results = {}
     for grouping in groupings:
         axes = [names.index(name) for name in grouping]
-        other_axes = tuple(axis for axis in range(len(names)) if axis not in axes)
-        group_table = _marginal(table, axes, other_axes)
-        n = group_table.sum(axis=(1, 2, 3))
-        present = np.flatnonzero(n > 0)
-        labels = _labels(attributes, axes, present)
+        # Groups are the distinct code combinations of occupied cells, in lexicographic
+        # order of the attributes' codes, so that empty combinations never appear.
+        occupied = np.flatnonzero(table.sum(axis=(1, 2, 3)) > 0)
+        combinations, group_of_cell = np.unique(
+            cell_codes[np.ix_(axes, occupied)].T, axis=0, return_inverse=True
+        )
+        group_of_cell = group_of_cell.ravel()
+        labels = [
+            tuple(attributes[axis].labels[code] for axis, code in zip(axes, row, strict=True))
+            for row in combinations.tolist()
+        ]
+        group_table = _sum_by_group(table[occupied], group_of_cell, len(labels))
 
         if score is None:
-            results[grouping] = GroupCounts(grouping, labels, group_table[present])
+            results[grouping] = GroupCounts(grouping, labels, group_table)
             continue
 
-        group_code = np.zeros(len(y_true), dtype=np.int64)
-        for axis in axes:
-            group_code = group_code * sizes[axis] + attributes[axis].codes
-        auc = grouped_auc(group_code, y_true, score, n_groups=len(n))
-        group_sumsq = sumsq.transpose(*axes, *other_axes).reshape(len(n), -1).sum(axis=1)
+        cell_group = np.full(n_cells, -1, dtype=np.int64)
+        cell_group[occupied] = group_of_cell
         results[grouping] = GroupCounts(
             grouping,
             labels,
-            group_table[present],
-            score_sums=_marginal(sums, axes, other_axes)[present],
-            score_sumsq=group_sumsq[present],
-            auc=auc[present],
+            group_table,
+            score_sums=_sum_by_group(sums[occupied], group_of_cell, len(labels)),
+            score_sumsq=np.bincount(group_of_cell, weights=sumsq[occupied], minlength=len(labels)),
+            auc=grouped_auc(cell_group[cell], y_true, score, n_groups=len(labels)),
         )
     return results
 
 
-def _marginal(table: np.ndarray, axes: list[int], other_axes: tuple[int, ...]) -> np.ndarray:
-    summed = table.sum(axis=other_axes) if other_axes else table
-    kept = sorted(axes)
-    order = [kept.index(axis) for axis in axes] + [len(axes), len(axes) + 1, len(axes) + 2]
-    summed = summed.transpose(order)
-    return summed.reshape(-1, *summed.shape[len(axes) :])
+def _cells(attributes: Sequence[EncodedAttribute], *, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Combine the attributes' codes into one cell code per row.
+
+    Returns the row cell codes and an array of shape (n_attributes, n_cells) with each
+    attribute's code in every cell. When the full cross-product of the attributes is
+    small it is used as is; otherwise only the combinations that occur are numbered, so
+    that many attributes or many values never allocate a table of every combination.
+    """
+    sizes = [len(attribute.labels) for attribute in attributes]
+    if math.prod(sizes) * 4 * n_bins <= DENSE_CELL_LIMIT:
+        cell = np.zeros(len(attributes[0].codes), dtype=np.int64)
+        for attribute, size in zip(attributes, sizes, strict=True):
+            cell = cell * size + attribute.codes
+        return cell, np.indices(sizes).reshape(len(sizes), -1)
+
+    stacked = np.stack([attribute.codes for attribute in attributes], axis=1)
+    cell_codes, cell = np.unique(stacked, axis=0, return_inverse=True)
+    return cell.ravel().astype(np.int64), cell_codes.T
 
 
-def _labels(
-    attributes: Sequence[EncodedAttribute], axes: list[int], present: np.ndarray
-) -> list[tuple[str, ...]]:
-    sizes = [len(attributes[axis].labels) for axis in axes]
-    positions = np.unravel_index(present, sizes)
-    return [
-        tuple(attributes[axis].labels[int(positions[i][k])] for i, axis in enumerate(axes))
-        for k in range(len(present))
-    ]
+def _sum_by_group(cells: np.ndarray, group_of_cell: np.ndarray, n_groups: int) -> np.ndarray:
+    totals = np.zeros((n_groups, *cells.shape[1:]), dtype=cells.dtype)
+    np.add.at(totals, group_of_cell, cells)
+    return totals
 
 
 def grouped_auc(
