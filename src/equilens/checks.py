@@ -30,17 +30,14 @@ def load_findings(source: Path, *, trust_model: bool = False) -> dict[str, Any]:
             )
         return findings
 
-    from equilens.audit import run_audit
-    from equilens.plan import load_plan
+    from equilens.runner import run_plan_file
 
-    plan = load_plan(source)
-    if trust_model and plan.model is not None:
-        plan.model.trusted = True
-    if not plan.hypotheses:
+    findings = run_plan_file(source, trust_model=trust_model).to_dict()
+    if not findings["findings"]:
         raise PlanError(
             f"Plan {str(source)!r} has no hypotheses to check; add some under 'hypotheses'."
         )
-    return run_audit(plan).to_dict()
+    return findings
 
 
 def failed(findings: dict[str, Any], *, strict: bool = False) -> bool:
@@ -84,4 +81,5 @@ def _describe(case: dict[str, Any]) -> str:
     group = " & ".join(effect.get("group") or [])
     shown = "n/a" if value is None else f"{value:.3f}"
     interval = f" (CI {ci[0]:.3f} to {ci[1]:.3f})" if ci else ""
-    return f"{case['verdict']}: {group} {shown}{interval}; threshold {case['operator']} {case['threshold']}"
+    bound = f"{case['operator']} {case['threshold']}"
+    return f"{case['verdict']}: {group} {shown}{interval}; threshold {bound}"

