@@ -67,7 +67,7 @@ AGREEMENT_SETTINGS = settings(max_examples=50, deadline=None)
 def coded_rows(draw) -> pd.DataFrame:
     """Draw integer-coded protected attributes, labels and predictions.
 
-    Attribute A has two to four groups and B has two; code 0 is the reference group of
+    Attribute A has two to four groups and B has two. Code 0 is the reference group of
     both. Flags force a group without actual positives, a group without actual negatives,
     labels of a single class, and a model that selects everyone or no one.
     """
@@ -187,7 +187,7 @@ def reference_of(findings: dict, grouping) -> tuple[str, ...]:
 
 def call(metric: ClassificationMetric, name: str, **kwargs) -> float:
     with warnings.catch_warnings():
-        # AIF360 divides 0 by 0 for undefined rates; the tests check those values.
+        # AIF360 divides 0 by 0 for undefined rates, and the tests check those values.
         warnings.simplefilter("ignore", RuntimeWarning)
         return float(getattr(metric, name)(**kwargs))
 

@@ -95,7 +95,7 @@ AGREEMENT_SETTINGS = settings(max_examples=50, deadline=None)
 def audit_frames(draw) -> pd.DataFrame:
     """Draw rows with two protected attributes, labels, and tied or continuous scores.
 
-    Attribute A has two to four groups and B has two; small row counts give tiny groups.
+    Attribute A has two to four groups and B has two. Small row counts give tiny groups.
     Flags force the cases where metrics are undefined: group a1 without actual positives,
     the last A group without actual negatives, labels of a single class, and a model that
     selects everyone or no one.
@@ -184,7 +184,7 @@ def fairlearn_by_group(frame: pd.DataFrame, grouping: tuple[str, ...]) -> pd.Dat
     """Return fairlearn's value of every compared metric, one row per group label tuple."""
     features = frame[list(grouping)]
     with warnings.catch_warnings():
-        # scikit-learn warns on each 0/0 metric; the tests check those values directly.
+        # scikit-learn warns on each 0/0 metric, and the tests check those values directly.
         warnings.simplefilter("ignore")
         decisions = MetricFrame(
             metrics=DECISION_METRICS,

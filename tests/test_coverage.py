@@ -2,7 +2,7 @@
 
 Each simulated audit draws two groups of 100 to 300 rows with known selection rates and
 computes the intervals from the counts, as an audit does. Over 500 audits, the share of
-intervals that contain the true value should be near 95%; the accepted band of 92% to
+intervals that contain the true value should be near 95%. The accepted band of 92% to
 98% is about three standard errors of a coverage share (sqrt(0.95 * 0.05 / 500) = 1%)
 either side of nominal. Every draw is seeded, so the test is deterministic.
 """

@@ -142,7 +142,7 @@ def test_selection_rate_zero_of_three_uses_wilson():
     ],
 )
 def test_zero_over_zero_metric_null_with_reason(group, metric, reason):
-    # "negatives": three true negatives; "positives": two true positives.
+    # Group "negatives" has three true negatives, and group "positives" two true positives.
     findings = audit(REFERENCE, rows("negatives", tn=3), rows("positives", tp=2)).to_dict()
 
     assert metric_entry(findings, group, metric) == {"value": None, "ci": None, "reason": reason}
