@@ -50,11 +50,15 @@ class CausalSpec(_Strict):
     attributes : list of str, optional
         Protected attributes to intervene on; defaults to every protected attribute whose
         column is a node of the graph.
+    refits : int
+        Bootstrap replicates in which the mechanisms are fitted again on resampled rows;
+        the intervals of the counterfactual gaps come from them.
     """
 
     edges: list[tuple[str, str]] = Field(min_length=1)
     mechanisms: Literal["auto", "linear"] = "auto"
     attributes: list[str] | None = None
+    refits: int = Field(default=100, ge=20)
 
     @field_validator("edges")
     @classmethod
@@ -106,6 +110,9 @@ class SubgroupSearch(_Strict):
     bins : int
         Number of quantile bins of a numeric feature; a feature with at most this many
         distinct values uses its values instead.
+    require_protected : bool
+        Search only subgroups with at least one condition on a protected attribute, so
+        that every subgroup examined (and tested) is about the treatment of a group.
     """
 
     features: list[str] | None = None
@@ -115,6 +122,7 @@ class SubgroupSearch(_Strict):
     top_k: int = Field(default=10, ge=1)
     beam_width: int = Field(default=20, ge=1)
     bins: int = Field(default=4, ge=2, le=20)
+    require_protected: bool = True
 
     @field_validator("metric")
     @classmethod
