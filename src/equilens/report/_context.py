@@ -16,6 +16,11 @@ from equilens.report._format import (
     multiple_testing_label,
     sort_findings,
 )
+from equilens.report._tabular_probes import (
+    TABULAR_PROBES,
+    ProbeSection,
+    tabular_probe_sections,
+)
 from equilens.report._units import FindingView, UnitView, index_units, unit_key
 
 
@@ -42,12 +47,16 @@ class ReportView:
     units: list[UnitView]
     probes: list[ProbeView]
     warnings: list[Mapping[str, Any]]
+    tabular_probes: list[ProbeSection]
 
 
 def _probe_views(probes: Any) -> list[ProbeView]:
-    """List each probe's top-level scalar results. Nested results are only named."""
+    """List each probe's top-level scalar results. Nested results are only named.
+
+    The tabular probes have sections of their own and are left out here.
+    """
     if isinstance(probes, Mapping):
-        named = list(probes.items())
+        named = [(name, result) for name, result in probes.items() if name not in TABULAR_PROBES]
     else:
         named = [
             (entry.get("name", f"probe {index + 1}"), entry)
@@ -106,4 +115,5 @@ def build_view(findings: Mapping[str, Any]) -> ReportView:
         units=list(units.values()),
         probes=_probe_views(findings.get("probes")),
         warnings=list(findings.get("warnings", [])),
+        tabular_probes=tabular_probe_sections(findings.get("probes")),
     )
