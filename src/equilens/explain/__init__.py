@@ -1,6 +1,7 @@
-"""Explaining a tabular model's disparities: proxy detection and SHAP attributions."""
+"""Explaining a model's disparities: proxy detection, SHAP attributions and occlusion."""
 
 from equilens.explain.attributions import shap_attributions
+from equilens.explain.occlusion import occlusion_attributions
 from equilens.explain.proxies import proxy_strength
 
-__all__ = ["proxy_strength", "shap_attributions"]
+__all__ = ["occlusion_attributions", "proxy_strength", "shap_attributions"]
