@@ -142,12 +142,18 @@ LOAN_PLAN = {
 }
 
 
+def split_loan_data(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the training and held-out rows, stratified on approval and race."""
+    strata = data["approve"].astype(str) + "_" + data["race"].astype(str)
+    train, test = train_test_split(data, test_size=TEST_SIZE, stratify=strata, random_state=SEED)
+    return train, test
+
+
 def train_loan_model(data: pd.DataFrame) -> tuple[SklearnPredictor, pd.DataFrame]:
     """Fit a gradient-boosting approval model on a stratified split; return it and the
     held-out rows."""
     features = loan_features(data)
-    strata = data["approve"].astype(str) + "_" + data["race"].astype(str)
-    train, test = train_test_split(data, test_size=TEST_SIZE, stratify=strata, random_state=SEED)
+    train, test = split_loan_data(data)
     estimator = HistGradientBoostingClassifier(
         max_iter=200,
         learning_rate=0.05,
