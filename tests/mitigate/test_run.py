@@ -297,3 +297,20 @@ def test_cli_group_absent_from_training_exit_2(tmp_path, make_rows, plan_dict):
     assert result.exit_code == 2, result.output
     assert "Group 'b' of protected attribute 'group'" in result.output
     assert "none in the training split" in result.output
+
+
+def test_no_recommendation_writes_no_model(tmp_path, make_rows, plan_dict):
+    # A ratio of at least 1.5 to the reference is out of reach for every candidate.
+    plan_dict["hypotheses"][0]["threshold"] = 1.5
+    plan_dict["mitigation"]["candidates"] = ["reweighing"]
+    result = run_mitigation(parse_plan(plan_dict), make_rows(n=400), out_dir=tmp_path)
+    document = json.loads((tmp_path / "mitigation.json").read_text(encoding="utf-8"))
+    assert result.recommendation["name"] is None
+    assert result.recommendation["blocking"] == ["four_fifths_group"]
+    assert document["model"] is None
+    assert not (tmp_path / "model.skops").exists()
+    assert not (tmp_path / "model_card.md").exists()
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "**No option is recommended.**" in summary
+    html = (tmp_path / "mitigation.html").read_text(encoding="utf-8")
+    assert "No candidate is recommended." in html
