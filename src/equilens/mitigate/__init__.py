@@ -1,10 +1,10 @@
 """Mitigation comparison: fit mitigations, judge them on held-out rows, recommend one.
 
-`run_mitigation` fits a baseline classifier and each candidate mitigation (reweighing,
-fairlearn's correlation remover, exponentiated gradient, grid search and threshold
-optimizer, and reject-option classification) on training rows, audits their held-out
-decisions against the plan's hypotheses, and recommends the candidate that meets every
-hypothesis with the least utility loss.
+`run_mitigation` fits a baseline classifier and each candidate mitigation on training
+rows: reweighing, fairlearn's correlation remover, exponentiated gradient, grid search and
+threshold optimizer, and reject-option classification. It audits their held-out decisions
+against the plan's hypotheses and recommends the candidate that meets every hypothesis
+with the least utility loss.
 
 Only the plan section `MitigationSpec` is imported eagerly, because `equilens.plan`
 imports it while loading; every other name loads on first use, so reading a plan does

@@ -20,7 +20,7 @@ MethodName = Literal[
     "reject_option",
 ]
 ConstraintName = Literal["demographic_parity", "equalized_odds", "true_positive_rate_parity"]
-EstimatorKind = Literal["logistic_regression", "hist_gradient_boosting"]
+EstimatorKind = Literal["logistic_regression", "hist_gradient_boosting", "plan_model"]
 UtilityMeasure = Literal["accuracy", "balanced_accuracy", "selection_rate", "expected_value"]
 
 METHODS: tuple[str, ...] = MethodName.__args__
@@ -43,11 +43,13 @@ class EstimatorSpec(_Strict):
 
     Parameters
     ----------
-    kind : {"logistic_regression", "hist_gradient_boosting"}
+    kind : {"logistic_regression", "hist_gradient_boosting", "plan_model"}
         ``logistic_regression`` imputes missing values with the median and standardises
-        the features first; ``hist_gradient_boosting`` handles missing values itself.
+        the features first. ``hist_gradient_boosting`` handles missing values itself.
+        ``plan_model`` refits an unfitted copy of the estimator in the plan's model file.
     params : dict
-        Keyword arguments of the classifier, e.g. ``{"max_iter": 200}``.
+        Keyword arguments of the classifier, e.g. ``{"max_iter": 200}``. For
+        ``plan_model``, they are parameters to change on the copy.
     """
 
     kind: EstimatorKind = "logistic_regression"
@@ -187,8 +189,8 @@ class MitigationSpec(_Strict):
         once by the candidates fitted on the other folds. The exported model is then
         refitted on every row.
     features : list of str, optional
-        Feature columns; defaults to every column except the target, the protected
-        columns, the plan's prediction columns and ``row_id``.
+        Feature columns; defaults to the plan's ``model.features``, else every column
+        except the target, the protected columns, the prediction columns and ``row_id``.
     estimator : EstimatorSpec
         Classifier of the baseline and of every candidate except the reductions.
     reduction_estimator : EstimatorSpec, optional
