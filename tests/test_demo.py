@@ -134,6 +134,17 @@ def test_plan_reruns_to_same_numbers(demo_dir, findings, tmp_path):
     assert rerun["findings"] == findings["findings"]
 
 
+def test_demo_runs_tabular_probes(demo_dir, findings):
+    probes = findings["probes"]
+    assert {"flip_test", "proxies", "attributions", "subgroups"} <= set(probes)
+    race = [entry for entry in probes["flip_test"]["attributes"] if entry["attribute"] == "race"]
+    assert race[0]["model_uses_attribute"] is False
+    assert "probes.proxies" in race[0]["note"]
+    assert probes["subgroups"]["subgroups"]
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    assert 'id="probe-attributions"' in html
+
+
 def test_summary_mentions_top_finding(demo_dir, findings):
     summary = (demo_dir / "summary.md").read_text(encoding="utf-8")
     assert "four-fifths" in summary.lower()
