@@ -1,4 +1,4 @@
-"""Synthetic tabular data and models with known answers for the probe tests."""
+"""Synthetic tabular data and models whose probe results are known in advance."""
 
 from __future__ import annotations
 

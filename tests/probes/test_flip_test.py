@@ -87,10 +87,10 @@ def test_unknown_feature_use_with_zero_flips_gets_note():
 def test_with_proxies_variant_moves_proxy_columns():
     data = sex_rule_data()
     # The model ignores the sex code but uses x, which the variant moves to the other
-    # group's distribution; x is made a strong proxy by shifting it for men.
+    # group's distribution. Shifting x for men makes it a strong proxy.
     data.loc[data["sex"] == "male", "x"] += 2.0
-    estimator_like = CallablePredictor(lambda frame: (frame["x"] > 1.0).astype(int))
-    output = flip_test(data, estimator_like, ["sex"], features=["x"], proxy_columns={"sex": ["x"]})
+    model = CallablePredictor(lambda frame: (frame["x"] > 1.0).astype(int))
+    output = flip_test(data, model, ["sex"], features=["x"], proxy_columns={"sex": ["x"]})
 
     (entry,) = output["attributes"]
     assert entry["variants"] == ["with_proxies"]
