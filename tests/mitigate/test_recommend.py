@@ -156,3 +156,27 @@ def test_frontier_keeps_undominated():
 def test_unmet_lists_failed_hypotheses():
     entry = candidate("x", 0.7, {"ratio": hypothesis(0.7, "fail"), "g": hypothesis(1, "pass")})
     assert unmet(entry, strict=False) == ["ratio"]
+
+
+def test_recommend_leaves_out_group_aware_by_default_policy():
+    meets = {"ratio": hypothesis(0.9, "pass"), "gap": hypothesis(0.0, "pass")}
+    candidates = [
+        candidate("baseline", 0.80, BASELINE_FAILS),
+        candidate("aware", 0.79, meets, groups_at_prediction=True),
+        candidate("blind", 0.70, meets),
+    ]
+    recommendation = recommend(candidates, measure="balanced_accuracy", allow_group_aware=False)
+    assert recommendation["name"] == "blind"
+    assert "Not considered because they read the protected attributes" in recommendation["reason"]
+    assert "aware" in recommendation["reason"]
+
+
+def test_recommend_group_aware_allowed():
+    meets = {"ratio": hypothesis(0.9, "pass"), "gap": hypothesis(0.0, "pass")}
+    candidates = [
+        candidate("baseline", 0.80, BASELINE_FAILS),
+        candidate("aware", 0.79, meets, groups_at_prediction=True),
+        candidate("blind", 0.70, meets),
+    ]
+    recommendation = recommend(candidates, measure="balanced_accuracy", allow_group_aware=True)
+    assert recommendation["name"] == "aware"

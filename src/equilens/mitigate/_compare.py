@@ -155,7 +155,12 @@ def run_mitigation(
     fronts = {h: frontier(mappings, h, measure) for h in hypothesis_ids}
     for result in results:
         result.frontier = [h for h in hypothesis_ids if result.name in fronts[h]]
-    recommendation = recommend([r.to_dict() for r in results], measure=measure, strict=spec.strict)
+    recommendation = recommend(
+        [r.to_dict() for r in results],
+        measure=measure,
+        strict=spec.strict,
+        allow_group_aware=spec.allow_group_aware_decisions,
+    )
 
     mitigation = MitigationResult(
         plan=plan,

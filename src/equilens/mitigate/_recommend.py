@@ -117,7 +117,11 @@ def _retained(baseline: float, chosen: float, label: str) -> str:
 
 
 def recommend(
-    candidates: Sequence[Mapping[str, Any]], *, measure: str, strict: bool = False
+    candidates: Sequence[Mapping[str, Any]],
+    *,
+    measure: str,
+    strict: bool = False,
+    allow_group_aware: bool = True,
 ) -> dict[str, Any]:
     """Recommend the candidate that meets every hypothesis with the least utility loss.
 
@@ -125,7 +129,9 @@ def recommend(
     highest value of `measure` wins. Ties go to the baseline, then to the larger smallest
     margin. When none meets them, the recommendation is None and the reason names the
     hypotheses that block: those no candidate meets, or else those the closest candidate
-    still misses.
+    still misses. Unless `allow_group_aware`, candidates that read the protected
+    attributes when they decide are left out of the choice, and the reason says which of
+    them would have met every hypothesis.
 
     Returns
     -------
@@ -133,6 +139,18 @@ def recommend(
         ``name`` (or None), ``reason`` and ``blocking`` (hypothesis ids).
     """
     pool = evaluated(candidates)
+    excluded_note = ""
+    if not allow_group_aware:
+        group_aware = [c for c in pool if c.get("uses_groups_at_prediction")]
+        pool = [c for c in pool if not c.get("uses_groups_at_prediction")]
+        meeting_aware = [c["name"] for c in group_aware if not unmet(c, strict=strict)]
+        if meeting_aware:
+            excluded_note = (
+                f" Not considered because they read the protected attributes when they decide "
+                f"(disparate treatment, which needs legal review; set "
+                f"allow_group_aware_decisions to consider them), although they meet every "
+                f"hypothesis: {', '.join(meeting_aware)}."
+            )
     if not pool:
         return {
             "name": None,
@@ -145,7 +163,9 @@ def recommend(
     meeting = [candidate for candidate in pool if not unmet(candidate, strict=strict)]
 
     if not meeting:
-        return _none_meets(pool, strict=strict)
+        result = _none_meets(pool, strict=strict)
+        result["reason"] += excluded_note
+        return result
 
     def rank(candidate: Mapping[str, Any]) -> tuple[float, bool, float]:
         utility = candidate["utility"][measure]["value"]
@@ -161,14 +181,15 @@ def recommend(
                 f"The baseline already meets every hypothesis, and no candidate that also "
                 f"meets them has a higher {label} ({chosen['utility'][measure]['value']:.3f}); "
                 f"no mitigation is needed."
-            ),
+            )
+            + excluded_note,
             "blocking": [],
         }
 
     reason = f"{chosen['name']} meets every hypothesis and "
     if baseline is None:
         reason += f"has the highest {label}."
-        return {"name": chosen["name"], "reason": reason, "blocking": []}
+        return {"name": chosen["name"], "reason": reason + excluded_note, "blocking": []}
     reason += _retained(
         baseline["utility"][measure]["value"], chosen["utility"][measure]["value"], label
     )
@@ -191,7 +212,7 @@ def recommend(
             " It reads the protected attributes when it decides, which needs legal review "
             "(see the caveats)."
         )
-    return {"name": chosen["name"], "reason": reason, "blocking": []}
+    return {"name": chosen["name"], "reason": reason + excluded_note, "blocking": []}
 
 
 def _none_meets(pool: Sequence[Mapping[str, Any]], *, strict: bool) -> dict[str, Any]:

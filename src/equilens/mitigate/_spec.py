@@ -208,6 +208,11 @@ class MitigationSpec(_Strict):
         plan's seed.
     strict : bool
         Count an inconclusive hypothesis as not met; by default only a failed one is.
+    allow_group_aware_decisions : bool
+        Let the recommendation choose a candidate that reads the protected attribute when
+        it decides (threshold optimizer, reject-option classification). Off by default:
+        using race or sex in each decision is disparate treatment under US fair-lending
+        law, so such candidates are compared and shown but not recommended.
     intended_use : str, optional
         Intended use written into the model card.
     """
@@ -224,6 +229,7 @@ class MitigationSpec(_Strict):
     utility: UtilitySpec = Field(default_factory=UtilitySpec)
     seed: int | None = None
     strict: bool = False
+    allow_group_aware_decisions: bool = False
     intended_use: str | None = None
 
     @model_validator(mode="after")
