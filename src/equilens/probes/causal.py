@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from equilens.errors import DataError, EquilensError, did_you_mean
 from equilens.probes._model import (
@@ -246,9 +247,10 @@ def _counterfactual_frame(
     """Return the rows with every graph column replaced by its counterfactual under
     do(column = value)."""
     observed = frame.iloc[rows][nodes].reset_index(drop=True)
-    counterfactual = gcm.counterfactual_samples(
-        scm, {column: lambda current: value}, observed_data=observed
-    )
+    with threadpool_limits(limits=1, user_api="openmp"):
+        counterfactual = gcm.counterfactual_samples(
+            scm, {column: lambda current: value}, observed_data=observed
+        )
     changed = frame.iloc[rows].copy()
     for node in nodes:
         changed[node] = counterfactual[node].to_numpy()
@@ -327,7 +329,10 @@ def _quiet(gcm, seed: int) -> Iterator[None]:
     """Seed DoWhy's random draws and hide its progress bars, restoring both afterwards.
 
     DoWhy draws from NumPy's and Python's global generators, so their states are saved
-    and restored to leave the caller's random streams untouched.
+    and restored to leave the caller's random streams untouched. Mechanisms are fitted
+    on one OpenMP thread, like the counterfactuals computed from them: the
+    gradient-boosting regressors that ``auto`` may choose ran about 4 to 8 times faster
+    that way on 600 rows on a busy 2-core VM.
     """
     # The legacy global generator is what DoWhy draws from, so it is the one to seed.
     numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
@@ -336,7 +341,8 @@ def _quiet(gcm, seed: int) -> Iterator[None]:
     np.random.seed(seed)  # noqa: NPY002
     random.seed(seed)
     try:
-        yield
+        with threadpool_limits(limits=1, user_api="openmp"):
+            yield
     finally:
         gcm.config.show_progress_bars = progress
         np.random.set_state(numpy_state)  # noqa: NPY002
