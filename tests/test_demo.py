@@ -154,3 +154,21 @@ def test_demo_report_opens_offline_without_errors(demo_dir, visit):
     page = visit(demo_dir / "report.html")
     assert page.console_errors == []
     assert page.other_requests == []
+
+
+def test_demo_writes_mitigation_comparison(demo_dir):
+    mitigation = json.loads((demo_dir / "mitigation" / "mitigation.json").read_text("utf-8"))
+    assert mitigation["candidates"][0]["name"] == "baseline"
+    assert "reason" in mitigation["recommendation"]
+
+
+def test_summary_has_decision_section(demo_dir):
+    summary = (demo_dir / "summary.md").read_text(encoding="utf-8")
+    decision = summary.index("## Decision")
+    assert decision < summary.index("## Next steps")
+
+
+def test_demo_writes_escalation_audit(demo_dir):
+    escalation = demo_dir.parent / "escalation"
+    names = {"plan.yaml", "report.html", "findings.json", "summary.md", "predictions.parquet"}
+    assert names <= {path.name for path in escalation.iterdir()}

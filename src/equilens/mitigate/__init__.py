@@ -38,6 +38,7 @@ _LAZY = {
     "run_mitigation": "equilens.mitigate._compare",
     "recommend": "equilens.mitigate._recommend",
     "frontier": "equilens.mitigate._recommend",
+    "add_decision_section": "equilens.mitigate._summary",
     "render_decision_section": "equilens.mitigate._summary",
     "render_mitigation_summary": "equilens.mitigate._summary",
     "render_mitigation_html": "equilens.mitigate._html",

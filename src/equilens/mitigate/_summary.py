@@ -8,6 +8,7 @@ Every string from the plan or the data is Markdown-escaped.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from equilens.mitigate._recommend import BASELINE, UTILITY_LABELS
@@ -243,3 +244,19 @@ def render_mitigation_summary(mitigation: Mapping[str, Any]) -> str:
     lines += [f"- {escape_markdown(note)}" for note in caveats(mitigation)]
     lines += ["", "mitigation.html has the frontier charts; mitigation.json has every number."]
     return "\n".join(lines) + "\n"
+
+
+def add_decision_section(summary_path: Path, mitigation: Mapping[str, Any]) -> None:
+    """Insert the decision section into an audit's summary.md, before its next steps.
+
+    The section goes before the "## Next steps" heading when the summary has one, else at
+    the end, so the one-pager reads: findings, the decision they call for, then actions.
+    """
+    summary = summary_path.read_text(encoding="utf-8")
+    section = render_decision_section(mitigation).rstrip() + "\n\n"
+    marker = "## Next steps"
+    if marker in summary:
+        summary = summary.replace(marker, section + marker, 1)
+    else:
+        summary = summary.rstrip() + "\n\n" + section
+    summary_path.write_text(summary, encoding="utf-8")
