@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from equilens.mitigate import MitigationSpec
 from equilens.plan import parse_plan
 from equilens.text import parse_text_plan
 
@@ -20,5 +21,9 @@ def test_readme_has_plans():
 @pytest.mark.parametrize("block", BLOCKS)
 def test_readme_plan_validates(block):
     raw = yaml.safe_load(block)
+    if set(raw) == {"mitigation"}:
+        # A plan section shown on its own.
+        assert MitigationSpec.model_validate(raw["mitigation"]).candidates
+        return
     plan = parse_text_plan(raw) if raw.get("kind") == "text" else parse_plan(raw)
     assert plan.name == raw["name"]
