@@ -1,7 +1,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,ja,hf
+EXTRAS := dev,ja,hf,causal,explain
 
 .PHONY: demo test lint bench browser clean
 

@@ -1,5 +1,7 @@
 """Auditing through model adapters: scikit-learn estimators, model files and callables."""
 
+import json
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -30,7 +32,9 @@ def applications():
             "race": rng.choice(["white", "black"], n, p=[0.7, 0.3]),
         }
     )
-    frame["approved"] = (frame["income"] - 2 * frame["debt"] + rng.normal(0, 10, n) > 25).astype(int)
+    frame["approved"] = (frame["income"] - 2 * frame["debt"] + rng.normal(0, 10, n) > 25).astype(
+        int
+    )
     return frame
 
 
@@ -136,3 +140,33 @@ def test_callable_wrong_output_length(applications):
     predictor = CallablePredictor(lambda frame: np.ones(3), model_id="broken")
     with pytest.raises(ModelError, match="returned 3 outputs for 300 inputs"):
         run_audit(model_plan(), applications, model=predictor)
+
+
+def test_audit_command_runs_probes_with_model_file(applications, pipeline, tmp_path):
+    skops.io.dump(pipeline, tmp_path / "model.skops")
+    applications.to_csv(tmp_path / "rows.csv", index=False)
+    plan = model_plan(tmp_path / "model.skops").model_dump(mode="json", exclude_none=True)
+    plan["data"] = {"path": "rows.csv"}
+    plan["probes"] = {"run": ["flip_test", "proxies"]}
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(yaml.safe_dump(plan), encoding="utf-8")
+
+    result = runner.invoke(app, ["audit", str(plan_path), "--out", str(tmp_path / "out")])
+
+    assert result.exit_code == 0, result.output
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert {"flip_test", "proxies"} <= set(findings["probes"])
+
+
+def test_probes_without_model_exit_2(applications, tmp_path):
+    applications.to_csv(tmp_path / "rows.csv", index=False)
+    plan = model_plan().model_dump(mode="json", exclude_none=True)
+    plan["data"] = {"path": "rows.csv"}
+    plan["probes"] = {"run": ["proxies"]}
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(yaml.safe_dump(plan), encoding="utf-8")
+
+    result = runner.invoke(app, ["audit", str(plan_path), "--out", str(tmp_path / "out")])
+
+    assert result.exit_code == 2
+    assert "asks for probes" in result.output

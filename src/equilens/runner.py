@@ -8,6 +8,9 @@ from typing import Any
 import yaml
 
 from equilens.audit import Progress, run_audit
+from equilens.data.sources import read_file
+from equilens.errors import PlanError
+from equilens.models.tabular import SklearnPredictor, load_sklearn_model
 from equilens.plan import load_plan
 from equilens.result import AuditResult
 
@@ -50,4 +53,29 @@ def run_plan_file(
     plan = load_plan(path)
     if trust_model and plan.model is not None:
         plan.model.trusted = True
-    return run_audit(plan, progress=progress)
+    if plan.probes is None:
+        return run_audit(plan, progress=progress)
+
+    # Probes re-predict changed rows, so they need the model itself and the feature rows.
+    if plan.model is None or plan.data is None:
+        raise PlanError(
+            f"Plan {str(path)!r} asks for probes, which re-run the model on changed rows; add "
+            f"a 'model' section (a .skops file) and a 'data' file, or remove 'probes'."
+        )
+    from equilens.probes import run_probes
+
+    predictor = SklearnPredictor(
+        load_sklearn_model(plan.model.path, trusted=plan.model.trusted),
+        favorable_label=_first(plan.favorable_label),
+        features=plan.model.features,
+        threshold=plan.model.threshold,
+    )
+    frame, _ = read_file(plan.data.path, format=plan.data.format, encoding=plan.data.encoding)
+    rows = frame.to_pandas()
+    result = run_audit(plan, rows, model=predictor, progress=progress)
+    run_probes(result, plan, rows, predictor, progress=progress)
+    return result
+
+
+def _first(favorable: Any) -> Any:
+    return favorable[0] if isinstance(favorable, list) else favorable
