@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 
 from equilens.audit import Progress, run_audit
+from equilens.data.columns import AuditWarning
 from equilens.data.sources import read_file
-from equilens.errors import PlanError
 from equilens.models.tabular import SklearnPredictor, load_sklearn_model
 from equilens.plan import load_plan
 from equilens.result import AuditResult
@@ -57,11 +57,20 @@ def run_plan_file(
         return run_audit(plan, progress=progress)
 
     # Probes re-predict changed rows, so they need the model itself and the feature rows.
+    # A plan that audits prediction columns (such as the demo's plan.yaml) is audited
+    # without them, with a warning that says so.
     if plan.model is None or plan.data is None:
-        raise PlanError(
-            f"Plan {str(path)!r} asks for probes, which re-run the model on changed rows; add "
-            f"a 'model' section (a .skops file) and a 'data' file, or remove 'probes'."
+        result = run_audit(plan, progress=progress)
+        result.warnings.append(
+            AuditWarning(
+                "probes_skipped",
+                "The plan asks for probes, which re-run the model on changed rows, but it "
+                "audits prediction columns; add a 'model' section (a .skops file) with the "
+                "feature rows in 'data' to run them.",
+            )
         )
+        return result
+
     from equilens.probes import run_probes
 
     predictor = SklearnPredictor(
