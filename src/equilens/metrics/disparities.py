@@ -144,8 +144,10 @@ def _disparity(
         )
 
     differences = replicates[:, g] - replicates[:, r]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratios = np.where(replicates[:, r] > 0, replicates[:, g] / replicates[:, r], np.nan)
+    # A reference value near zero can overflow the ratio; such a replicate is undefined.
+    ratios[~np.isfinite(ratios)] = np.nan
 
     if is_proportion(name):
         numerators, denominators = proportion_counts(counts, name)
