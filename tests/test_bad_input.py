@@ -55,7 +55,9 @@ def test_non_binary_target_without_mapping():
     frame["approved"] = np.resize(["approved", "denied", "withdrawn"], len(frame))
     frame["decision"] = np.resize(["approved", "denied"], len(frame))
     plan = parse_plan({**PLAN, "favorable_label": "approved"})
-    with pytest.raises(DataError, match="3 distinct values .* not binary. Give favorable_label as a list"):
+    with pytest.raises(
+        DataError, match="3 distinct values .* not binary. Give favorable_label as a list"
+    ):
         run_audit(plan, frame)
 
 
@@ -65,7 +67,10 @@ def test_non_binary_target_with_list_mapping():
     frame["decision"] = np.resize(["approved", "denied"], len(frame))
     plan = parse_plan({**PLAN, "favorable_label": ["approved", "counteroffer"]})
     result = run_audit(plan, frame)
-    assert result.predictions.y_true.sum() == np.isin(frame["approved"], ["approved", "counteroffer"]).sum()
+    assert (
+        result.predictions.y_true.sum()
+        == np.isin(frame["approved"], ["approved", "counteroffer"]).sum()
+    )
 
 
 def test_missing_protected_values_grouped_with_warning():
@@ -122,7 +127,13 @@ def test_hypothesis_group_absent():
         {
             **PLAN,
             "hypotheses": [
-                {"metric": "selection_rate", "attribute": "race", "comparison": "ratio", "threshold": 0.8, "groups": ["asian"]}
+                {
+                    "metric": "selection_rate",
+                    "attribute": "race",
+                    "comparison": "ratio",
+                    "threshold": 0.8,
+                    "groups": ["asian"],
+                }
             ],
         }
     )
@@ -200,5 +211,7 @@ def test_model_that_never_approves_is_audited():
 def test_prediction_labels_unlike_target_rejected():
     frame = loan_frame()
     frame["decision"] = np.where(frame["decision"] == 1, "yes", "no")
-    with pytest.raises(DataError, match="Favorable label 1 does not occur in the prediction column"):
+    with pytest.raises(
+        DataError, match="Favorable label 1 does not occur in the prediction column"
+    ):
         run_audit(parse_plan(PLAN), frame)

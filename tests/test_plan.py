@@ -34,7 +34,12 @@ def test_plan_yaml_round_trip(tmp_path):
             **MINIMAL,
             "intersections": "all",
             "hypotheses": [
-                {"metric": "selection_rate", "attribute": "race", "comparison": "ratio", "threshold": 0.8}
+                {
+                    "metric": "selection_rate",
+                    "attribute": "race",
+                    "comparison": "ratio",
+                    "threshold": 0.8,
+                }
             ],
         }
     )
@@ -49,7 +54,9 @@ def test_plan_relative_data_path_resolved_against_plan_folder(tmp_path):
 
 
 def test_all_intersections():
-    plan = parse_plan({**MINIMAL, "protected": [{"name": n} for n in "abc"], "intersections": "all"})
+    plan = parse_plan(
+        {**MINIMAL, "protected": [{"name": n} for n in "abc"], "intersections": "all"}
+    )
     assert plan.intersection_tuples() == [("a", "b"), ("a", "c"), ("b", "c"), ("a", "b", "c")]
 
 
@@ -66,14 +73,28 @@ def test_default_operator_by_comparison():
 
 
 def test_statement_names_reference():
-    hypothesis = Hypothesis(metric="selection_rate", attribute="race", comparison="ratio", threshold=0.8)
-    assert hypothesis.statement("white") == "selection_rate ratio of every race group to white >= 0.8"
+    hypothesis = Hypothesis(
+        metric="selection_rate", attribute="race", comparison="ratio", threshold=0.8
+    )
+    assert (
+        hypothesis.statement("white") == "selection_rate ratio of every race group to white >= 0.8"
+    )
 
 
 def test_unknown_metric_names_yaml_path_and_choices(tmp_path):
     path = write_plan(
         tmp_path,
-        {**MINIMAL, "hypotheses": [{"metric": "selction_rate", "attribute": "race", "comparison": "ratio", "threshold": 0.8}]},
+        {
+            **MINIMAL,
+            "hypotheses": [
+                {
+                    "metric": "selction_rate",
+                    "attribute": "race",
+                    "comparison": "ratio",
+                    "threshold": 0.8,
+                }
+            ],
+        },
     )
     with pytest.raises(PlanError) as error:
         load_plan(path)
@@ -83,9 +104,21 @@ def test_unknown_metric_names_yaml_path_and_choices(tmp_path):
 
 
 def test_unknown_attribute_in_hypothesis():
-    with pytest.raises(PlanError, match="names attribute 'age', which is not a protected attribute"):
+    with pytest.raises(
+        PlanError, match="names attribute 'age', which is not a protected attribute"
+    ):
         parse_plan(
-            {**MINIMAL, "hypotheses": [{"metric": "selection_rate", "attribute": "age", "comparison": "ratio", "threshold": 0.8}]}
+            {
+                **MINIMAL,
+                "hypotheses": [
+                    {
+                        "metric": "selection_rate",
+                        "attribute": "age",
+                        "comparison": "ratio",
+                        "threshold": 0.8,
+                    }
+                ],
+            }
         )
 
 
@@ -105,7 +138,12 @@ def test_unknown_field_lists_allowed_fields():
 def test_invalid_comparison_lists_allowed_values():
     with pytest.raises(PlanError) as error:
         parse_plan(
-            {**MINIMAL, "hypotheses": [{"metric": "fnr", "attribute": "race", "comparison": "gap", "threshold": 0.1}]}
+            {
+                **MINIMAL,
+                "hypotheses": [
+                    {"metric": "fnr", "attribute": "race", "comparison": "gap", "threshold": 0.1}
+                ],
+            }
         )
     assert "hypotheses[0].comparison" in str(error.value)
     assert "'difference'" in str(error.value)

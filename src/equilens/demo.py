@@ -82,7 +82,10 @@ LOAN_PLAN = {
             "comparison": "ratio",
             "operator": ">=",
             "threshold": 0.8,
-            "description": "Approval rate of every race group is at least 80% of white applicants' (four-fifths rule)",
+            "description": (
+                "Approval rate of every race group is at least 80% of white "
+                "applicants' (four-fifths rule)"
+            ),
         },
         {
             "id": "four_fifths_sex",
@@ -91,7 +94,9 @@ LOAN_PLAN = {
             "comparison": "ratio",
             "operator": ">=",
             "threshold": 0.8,
-            "description": "Approval rate of women is at least 80% of men's (four-fifths rule)",
+            "description": (
+                "Approval rate of women is at least 80% of men's (four-fifths rule)"
+            ),
         },
         {
             "id": "four_fifths_marital_status",
@@ -100,7 +105,10 @@ LOAN_PLAN = {
             "comparison": "ratio",
             "operator": ">=",
             "threshold": 0.8,
-            "description": "Approval rate of unmarried applicants is at least 80% of married applicants' (four-fifths rule)",
+            "description": (
+                "Approval rate of unmarried applicants is at least 80% of married "
+                "applicants' (four-fifths rule)"
+            ),
         },
         {
             "id": "four_fifths_race_sex",
@@ -109,7 +117,10 @@ LOAN_PLAN = {
             "comparison": "ratio",
             "operator": ">=",
             "threshold": 0.8,
-            "description": "Approval rate of every race x sex group is at least 80% of white men's",
+            "description": (
+                "Approval rate of every race x sex group is at least 80% of white "
+                "men's"
+            ),
         },
         {
             "id": "fnr_parity_race",
@@ -118,7 +129,10 @@ LOAN_PLAN = {
             "comparison": "difference",
             "operator": "<=",
             "threshold": 0.05,
-            "description": "Among applicants the lender approved, the model denies each race group at most 5 points more often than white applicants",
+            "description": (
+                "Among applicants the lender approved, the model denies each race "
+                "group at most 5 points more often than white applicants"
+            ),
         },
         {
             "id": "fnr_parity_sex",
@@ -127,7 +141,10 @@ LOAN_PLAN = {
             "comparison": "difference",
             "operator": "<=",
             "threshold": 0.05,
-            "description": "Among applicants the lender approved, the model denies women at most 5 points more often than men",
+            "description": (
+                "Among applicants the lender approved, the model denies women at most "
+                "5 points more often than men"
+            ),
         },
         {
             "id": "fnr_parity_marital_status",
@@ -136,7 +153,10 @@ LOAN_PLAN = {
             "comparison": "difference",
             "operator": "<=",
             "threshold": 0.05,
-            "description": "Among applicants the lender approved, the model denies unmarried applicants at most 5 points more often than married ones",
+            "description": (
+                "Among applicants the lender approved, the model denies unmarried "
+                "applicants at most 5 points more often than married ones"
+            ),
         },
     ],
 }

@@ -45,7 +45,8 @@ def require_columns(available: Sequence[str], needed: dict[str, str], *, source:
         if column not in available:
             listed = ", ".join(repr(name) for name in list(available)[:30])
             raise DataError(
-                f"Column {column!r} ({role}) not found in {source}.{did_you_mean(column, available)} "
+                f"Column {column!r} ({role}) not found in {source}."
+                f"{did_you_mean(column, available)} "
                 f"Available columns: {listed}."
             )
 

@@ -87,7 +87,8 @@ def likely_source(evidence: Evidence) -> BiasSource:
         return BiasSource(
             DATA,
             NON_REPRESENTATIVE_SAMPLING,
-            f"The group {group} has only {evidence.n} rows, too few to judge the hypothesis.{detectable}",
+            f"The group {group} has only {evidence.n} rows, too few to judge the "
+            f"hypothesis.{detectable}",
             f"Collect or sample more labelled cases for {group} before drawing conclusions; "
             f"until then, review its decisions manually.",
         )
