@@ -48,6 +48,7 @@ class ReportView:
     probes: list[ProbeView]
     warnings: list[Mapping[str, Any]]
     tabular_probes: list[ProbeSection]
+    review: Mapping[str, Any] | None = None
 
 
 def _probe_views(probes: Any) -> list[ProbeView]:
@@ -116,4 +117,5 @@ def build_view(findings: Mapping[str, Any]) -> ReportView:
         probes=_probe_views(findings.get("probes")),
         warnings=list(findings.get("warnings", [])),
         tabular_probes=tabular_probe_sections(findings.get("probes")),
+        review=findings.get("review") or None,
     )

@@ -259,6 +259,10 @@ def render_summary(findings: Mapping[str, Any]) -> str:
 
     lines += [*_meaning(ordered), ""]
     lines += [*_next_steps(ordered), ""]
+    if findings.get("review"):
+        from equilens.review._markdown import review_markdown
+
+        lines += review_markdown(findings["review"], level=level)
     lines += _caveats(findings, units)
     text = "\n".join(lines) + "\n"
     logger.debug("rendered summary of %d lines", text.count("\n"))
