@@ -206,12 +206,19 @@ def _mount_subcommands() -> None:
     from equilens.testbeds.cli import app as testbed_app
 
     app.add_typer(testbed_app, name="testbed", help="List and generate text test beds.")
+    from equilens.review.cli import app as review_app
+
+    app.add_typer(
+        review_app,
+        name="review",
+        help="Human review of the labels: sample, agreement with the model, adjudication.",
+    )
 
 
 try:
     _mount_subcommands()
-except ImportError as error:  # the test-bed package is optional in a partial install
-    logging.getLogger(__name__).debug("testbed commands unavailable: %s", error)
+except ImportError as error:  # the test-bed and review packages are optional in a partial install
+    logging.getLogger(__name__).debug("testbed or review commands unavailable: %s", error)
 
 
 def main() -> None:
