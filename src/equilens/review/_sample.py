@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 BANDS = ("low", "medium", "high")
 NO_SCORE = "no score"
 STRATUM_COLUMNS = ("group", "predicted_label", "confidence_band", "pair_status")
+#: Item columns that identify or describe an item rather than group it.
+NOT_GROUPS = frozenset(
+    ("item_id", "text", "english_gloss", "gold_label", "y_true", "pair_id", "pair_role", "bed")
+)
 
 
 @dataclass
@@ -113,12 +117,16 @@ def draw_sample(
             f"be at least 1."
         )
     group_columns = list(group) if group else run.default_group()
+    choices = [
+        name
+        for name in run.items.columns
+        if name not in NOT_GROUPS and run.items[name].notna().any()
+    ]
     for column in group_columns:
-        if column not in run.items.columns:
+        if column not in choices:
             raise DataError(
-                f"Group column {column!r} is not an item column of this run."
-                f"{did_you_mean(column, run.items.columns)} Item columns: "
-                f"{sorted(str(name) for name in run.items.columns)}."
+                f"Group column {column!r} is not an attribute of this run's items."
+                f"{did_you_mean(column, choices)} Attributes: {sorted(map(str, choices))}."
             )
     names = run.run_names
     chosen = list(model_runs) if model_runs else names
