@@ -1,6 +1,8 @@
 """The `equilens review` commands: outputs, exit codes and messages."""
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -138,3 +140,20 @@ def test_apply_bad_label(tabular_run_dir, tmp_path):
     assert result.exit_code == 2
     assert "'yes'" in result.output
     assert "Traceback" not in result.output
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "review.md"
+
+
+@pytest.mark.parametrize("command", ["export", "import", "apply"])
+def test_documented_options_exist(command):
+    text = DOC.read_text(encoding="utf-8")
+    # The last block that starts with the command is its synopsis.
+    synopsis = re.findall(rf"```sh\nequilens review {command} .*?```", text, flags=re.DOTALL)[-1]
+    documented = set(re.findall(r"--[a-z][a-z-]+", synopsis))
+
+    result = runner.invoke(app, ["review", command, "--help"], terminal_width=200)
+
+    assert result.exit_code == 0
+    for option in documented:
+        assert option in result.output, option
