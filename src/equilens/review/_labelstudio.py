@@ -69,8 +69,21 @@ def labelstudio_tasks(sample: ReviewSample, *, seed: int = 0) -> list[dict[str, 
     """Return one Label Studio task per sampled item, in a seeded random order.
 
     The order is shuffled so that reviewers do not meet the items stratum by stratum.
-    Each task's data contains ``item_id``, ``locale``, ``text``, ``english_gloss`` and
-    ``gloss_heading``. The gloss fields are empty where the gloss equals the text.
+    Each task's data contains ``item_id``, ``locale``, ``instruction``, ``text``,
+    ``english_gloss`` and ``gloss_heading``. The gloss fields are empty where the gloss
+    equals the text.
+
+    Parameters
+    ----------
+    sample : ReviewSample
+        The sample whose items become tasks.
+    seed : int
+        Seed of the task order.
+
+    Returns
+    -------
+    list of dict
+        The tasks, ready for ``json.dump`` and Label Studio's task import.
     """
     items = sample.items
     order = np.random.default_rng(seed).permutation(len(items))

@@ -226,7 +226,26 @@ def allocate(sizes: np.ndarray, total: int, minimum: int) -> np.ndarray:
     Each stratum first gets ``min(size, minimum)``. The scale factor ``s`` is then chosen
     so that ``sum(clip(s * size, first, size))`` equals `total`, and the values are
     rounded by the largest-remainder method. A total below the sum of the minimums gives
-    the minimums; a total above the population gives every item.
+    the minimums, and a total above the population gives every item.
+
+    Parameters
+    ----------
+    sizes : numpy.ndarray
+        Number of items in each stratum.
+    total : int
+        Requested number of draws.
+    minimum : int
+        Draws from each stratum before the proportional allocation.
+
+    Returns
+    -------
+    numpy.ndarray
+        Draws per stratum, each between ``min(size, minimum)`` and ``size``.
+
+    Examples
+    --------
+    >>> allocate(np.array([1000, 100, 10, 2]), 120, 5).tolist()
+    [103, 10, 5, 2]
     """
     sizes = np.asarray(sizes, dtype=int)
     floor = np.minimum(sizes, minimum)
