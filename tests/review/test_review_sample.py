@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from equilens.errors import DataError
 from equilens.review import allocate, draw_sample, load_run
+from equilens.review._files import read_sample, write_sample
 from equilens.review._sample import BANDS, estimate_threshold
 
 
@@ -142,3 +143,22 @@ def test_estimate_threshold_separated_and_not():
 
     assert estimate_threshold(scores, np.array([0, 0, 1, 1])) == pytest.approx(0.4)
     assert estimate_threshold(scores, np.array([1, 0, 1, 0])) == pytest.approx(0.4)
+
+
+def test_sample_files_round_trip(text_run_dir, tmp_path):
+    sample = draw_sample(load_run(text_run_dir), size=40, seed=0)
+    write_sample(sample, tmp_path, run_dir=text_run_dir)
+
+    again = read_sample(tmp_path)
+
+    assert again.items["item_id"].tolist() == sample.items["item_id"].tolist()
+    assert again.items["weight"].tolist() == pytest.approx(sample.items["weight"].tolist())
+    assert again.items["text"].tolist() == sample.items["text"].tolist()
+    assert again.scale == sample.scale
+    assert again.settings["seed"] == 0
+    assert len(again.strata) == len(sample.strata)
+
+
+def test_read_sample_missing_folder(tmp_path):
+    with pytest.raises(DataError, match="has no review.csv"):
+        read_sample(tmp_path)

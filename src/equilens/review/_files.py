@@ -89,11 +89,13 @@ def read_sample(folder: str | Path) -> ReviewSample:
             f"{str(folder / SAMPLE_JSON)!r} has schema {record.get('schema')!r}, not "
             f"{SAMPLE_SCHEMA!r}; export the sample again with this version of equilens."
         )
-    items = pd.read_csv(folder / REVIEW_CSV, dtype={"item_id": str}, keep_default_na=False)
-    for column in ("text", "english_gloss", "locale", "gold_label", "group"):
-        if column in items:
-            items[column] = items[column].astype(object).where(items[column] != "", None)
-    items["weight"] = items["weight"].astype(float)
+    # Every column is read as text, so that group labels such as "01" keep their form.
+    items = pd.read_csv(folder / REVIEW_CSV, dtype=str, keep_default_na=False)
+    items = items.astype(object).where(items != "", None)
+    for column in ("score", "weight"):
+        items[column] = pd.to_numeric(items[column]).astype(float)
+    for column in ("stratum_size", "stratum_sample"):
+        items[column] = items[column].astype(int)
     strata = pd.DataFrame(record.get("strata", []))
     return ReviewSample(items, strata, LabelScale.from_dict(record["scale"]), record["settings"])
 
