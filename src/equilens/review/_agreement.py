@@ -8,7 +8,7 @@ with the model's decision of each run, and with the gold label.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -141,6 +141,8 @@ def kappa_tables(
     decisions: pd.DataFrame,
     scale: LabelScale,
     *,
+    gold_positives: Collection[str],
+    model_positive: str,
     replicates: int,
     confidence: float,
     rng: np.random.Generator,
@@ -148,30 +150,34 @@ def kappa_tables(
     """Return Cohen's kappa of the human majority label against each run's decisions and
     against the gold labels, overall and per item group.
 
-    Items without a majority (a tie, or no labels) are left out and counted. Where a
-    run's decisions are not labels of the scale (a multiclass model whose decision is
-    only "positive label or not"), both sides are compared as the positive label against
-    the rest.
+    Items without a majority (a tie, or no labels) are left out and counted. Some runs'
+    decisions are not labels of the scale, for example those of a sentiment model audited
+    on emotion labels. Both sides are then compared as positive or not. A decision is
+    positive when it is `model_positive`, and a label when it is one of `gold_positives`.
     """
     frame = items[["item_id", "group", "weight", "gold_label"]].merge(
         summary[["item_id", "majority_label"]], on="item_id"
     )
     model = []
+    common = {"replicates": replicates, "confidence": confidence, "rng": rng}
     for run, rows in decisions.groupby("run", sort=False):
         merged = frame.merge(rows[["item_id", "predicted_label"]], on="item_id")
+        positive = (merged["predicted_label"] == model_positive).to_numpy()
         model += _kappa_rows(
-            merged, "predicted_label", scale, {"run": str(run)}, replicates, confidence, rng
+            merged, "predicted_label", scale, {"run": str(run)}, positive, gold_positives, common
         )
-    gold = _kappa_rows(frame, "gold_label", scale, {}, replicates, confidence, rng)
+    positive = frame["gold_label"].isin(gold_positives).to_numpy()
+    gold = _kappa_rows(frame, "gold_label", scale, {}, positive, gold_positives, common)
     return {"model_vs_majority": model, "gold_vs_majority": gold}
 
 
-def _kappa_rows(frame, column, scale, extra, replicates, confidence, rng) -> list[dict[str, Any]]:
+def _kappa_rows(frame, column, scale, extra, positive, gold_positives, common):
     labels = list(scale.labels)
     compared = "labels"
     other = frame[column].dropna()
+    counted = [label for label in labels if label in gold_positives]
     if not set(other) <= set(labels):
-        if scale.positive_label not in labels:
+        if not counted:
             reason = (
                 f"the {column.replace('_', ' ')}s {sorted(set(other) - set(labels))[:3]} are "
                 f"not labels of the review scale"
@@ -189,9 +195,11 @@ def _kappa_rows(frame, column, scale, extra, replicates, confidence, rng) -> lis
                     "kappa_weighted": undefined,
                 }
             ]
-        compared = f"{scale.positive_label} or not"
+        compared = f"positive ({' or '.join(counted)}) or not"
 
     rows = []
+    groups = [(ALL, frame)] + [(str(g), part) for g, part in frame.groupby("group", sort=True)]
+    frame = frame.assign(positive=positive)
     groups = [(ALL, frame)] + [(str(g), part) for g, part in frame.groupby("group", sort=True)]
     for group, part in groups:
         usable = part[part["majority_label"].notna() & part[column].notna()]
@@ -201,8 +209,8 @@ def _kappa_rows(frame, column, scale, extra, replicates, confidence, rng) -> lis
             n_labels = len(labels)
             level = scale.level
         else:
-            human = (usable["majority_label"] == scale.positive_label).to_numpy(int)
-            machine = (usable[column] == scale.positive_label).to_numpy(int)
+            human = usable["majority_label"].isin(counted).to_numpy(int)
+            machine = usable["positive"].to_numpy(int)
             n_labels, level = 2, "nominal"
         kappa, weighted = kappa_with_intervals(
             human,
@@ -210,9 +218,7 @@ def _kappa_rows(frame, column, scale, extra, replicates, confidence, rng) -> lis
             n_labels=n_labels,
             level=level,
             weights=usable["weight"].to_numpy(float),
-            replicates=replicates,
-            confidence=confidence,
-            rng=rng,
+            **common,
         )
         rows.append(
             {

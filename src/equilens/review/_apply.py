@@ -21,13 +21,8 @@ import pandas as pd
 from equilens.errors import DataError, did_you_mean
 from equilens.review._diff import diff_findings
 from equilens.review._files import attach_review, json_ready
-from equilens.review._run import (
-    ADJUDICATED_LABELS,
-    FAVORABLE,
-    ReviewRun,
-    apply_overrides,
-    load_run,
-)
+from equilens.review._run import ADJUDICATED_LABELS, FAVORABLE, ReviewRun, load_run
+from equilens.review._text_run import apply_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +228,7 @@ def _rewrite_corpus(plan, overrides: dict[str, str], out: Path):
     has_locale = frame["locale"].notna().any()
     reserved = {"id", "text", "label", "english_gloss", "locale"}
     groups = [column for column in corpus.group_columns if column not in reserved]
-    path = out / "corpus.jsonl"
+    path = (out / "corpus.jsonl").resolve()
     with path.open("w", encoding="utf-8") as handle:
         for row in frame.itertuples(index=False):
             record = {"id": row.item_id, "text": row.text, "label": row.label}

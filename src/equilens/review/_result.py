@@ -183,7 +183,17 @@ def assess_review(
     common = {"replicates": replicates, "confidence": confidence, "rng": rng}
     agreement = alpha_breakdowns(annotations, items, scale, **common)
     decisions = run.decisions[run.decisions["item_id"].isin(set(items["item_id"]))]
-    agreement.update(kappa_tables(summary, items, decisions, scale, **common))
+    agreement.update(
+        kappa_tables(
+            summary,
+            items,
+            decisions,
+            scale,
+            gold_positives=run.gold_positives,
+            model_positive=run.positive_label,
+            **common,
+        )
+    )
 
     bias: list[dict[str, Any]] = []
     if not annotations.attributes:

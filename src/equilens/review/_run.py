@@ -9,7 +9,6 @@ audit's items are its rows, shown to reviewers by their row id.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -56,7 +55,9 @@ class ReviewRun:
         The plan's label set: the gold labels of the test bed or corpus, or favorable and
         unfavorable for a tabular audit.
     positive_label : str
-        The label that counts as positive.
+        The model label that counts as positive.
+    gold_positives : tuple of str
+        The gold labels that count as positive (the plan's ``positive_gold_labels``).
     thresholds : dict of str to float or None
         Decision threshold of each run on the ``score`` scale, where the plan states one.
     overrides : dict of str to str
@@ -71,6 +72,7 @@ class ReviewRun:
     decisions: pd.DataFrame
     labels: tuple[str, ...]
     positive_label: str
+    gold_positives: tuple[str, ...] = ()
     thresholds: dict[str, float | None] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)
 
@@ -86,9 +88,17 @@ class ReviewRun:
     def multiple_testing(self) -> str:
         return str(self.findings.get("audit", {}).get("multiple_testing", "benjamini-hochberg"))
 
+    @property
+    def review_positive(self) -> str | None:
+        """The positive label among the plan's labels: the model's positive label when it
+        is a gold label too, else the first gold label that counts as positive."""
+        if self.positive_label in self.labels:
+            return self.positive_label
+        return next((label for label in self.labels if label in self.gold_positives), None)
+
     def default_scale(self) -> LabelScale:
         """Return the nominal scale of the plan's labels."""
-        return LabelScale(self.labels, "nominal", self.positive_label)
+        return LabelScale(self.labels, "nominal", self.review_positive)
 
     def default_group(self) -> list[str]:
         """Return the item column that review strata and breakdowns group by by default.
@@ -147,7 +157,9 @@ def load_run(run_dir: str | Path) -> ReviewRun:
     from equilens.runner import TEXT_KIND, plan_kind
 
     if plan_kind(path / "plan.yaml") == TEXT_KIND:
-        run = _load_text_run(path, findings, predictions, overrides)
+        from equilens.review._text_run import load_text_run
+
+        run = load_text_run(path, findings, predictions, overrides)
     else:
         run = _load_tabular_run(path, findings, predictions, overrides)
     logger.info(
@@ -166,126 +178,6 @@ def read_overrides(path: Path) -> dict[str, str]:
         return {}
     with path.open(encoding="utf-8", newline="") as handle:
         return {row["item_id"]: row["adjudicated_label"] for row in csv.DictReader(handle)}
-
-
-def _load_text_run(path, findings, predictions, overrides) -> ReviewRun:
-    from equilens.text import load_text_plan
-    from equilens.text.plan import model_labels
-
-    try:
-        plan = load_text_plan(path / "plan.yaml")
-    except PlanError as error:
-        raise DataError(f"The run's plan cannot be read: {error}") from None
-    table = _text_table(plan, findings, overrides, path=path)
-
-    row_ids = predictions["row_id"].astype(str)
-    runs = predictions["run"].astype(str) if "run" in predictions else row_ids.str.split(":").str[0]
-    item_ids = row_ids.str.split(":", n=1).str[1]
-    unknown = sorted(set(item_ids) - set(table["item_id"]))
-    if unknown:
-        raise DataError(
-            f"predictions.parquet of {str(path)!r} has {len(unknown)} items that the plan's "
-            f"data does not produce, e.g. {unknown[:3]}. The test bed or corpus changed since "
-            f"the audit; run the audit again."
-        )
-
-    thresholds: dict[str, float | None] = {}
-    predicted = np.empty(len(predictions), dtype=object)
-    for run_config in plan.runs:
-        mask = (runs == run_config.name).to_numpy()
-        labels = model_labels(run_config.model) or ()
-        others = [label for label in labels if label != plan.positive_label]
-        negative = others[0] if len(others) == 1 else f"not {plan.positive_label}"
-        y_pred = predictions.loc[mask, "y_pred"].to_numpy()
-        predicted[mask] = np.where(y_pred == 1, plan.positive_label, negative)
-        rule = getattr(run_config.model, "rule", None)
-        if rule is not None:
-            # Scores are oriented so that higher means positive. Adding 0.0 turns -0.0 into 0.0.
-            thresholds[run_config.name] = float(rule.oriented_score(rule.threshold)) + 0.0
-        else:
-            thresholds[run_config.name] = 0.5 if run_config.probability_scores else None
-
-    decisions = pd.DataFrame(
-        {
-            "run": runs.to_numpy(dtype=object),
-            "item_id": item_ids.to_numpy(dtype=object),
-            "predicted_label": predicted,
-            "y_pred": predictions["y_pred"].to_numpy(int),
-            "score": predictions["score"].to_numpy(float),
-        }
-    )
-    audited = table[table["item_id"].isin(set(item_ids))].reset_index(drop=True)
-    labels = _text_labels(plan, audited)
-    return ReviewRun(
-        path, "text", findings, plan, audited, decisions, labels, plan.positive_label,
-        thresholds, overrides,
-    )  # fmt: skip
-
-
-def _text_table(plan, findings, overrides, *, path: Path) -> pd.DataFrame:
-    """Regenerate the audit's items and return them as a table with gold labels."""
-    from equilens.text.corpora import read_corpus
-    from equilens.text.items import corpus_frame, generate_items, items_frame
-
-    if plan.data.is_testbed:
-        generated, digest = generate_items(plan.data)
-        recorded = findings.get("audit", {}).get("data_sha256")
-        if not overrides and recorded and recorded != digest:
-            raise DataError(
-                f"The test bed {plan.data.testbed!r} now generates other items than the audit "
-                f"of {str(path)!r} scored (data SHA-256 {recorded[:12]}… in findings.json, "
-                f"{digest[:12]}… now), so the texts cannot be matched to the predictions. Run "
-                f"the audit again with this version of equilens."
-            )
-        generated = apply_overrides(generated, overrides)
-        table = items_frame(generated, positives=plan.gold_positives)
-    else:
-        corpus = read_corpus(plan.data)
-        table = corpus_frame(corpus, positives=plan.gold_positives)
-        for item_id, label in overrides.items():
-            table.loc[table["item_id"] == item_id, "label"] = label
-    table = table.rename(columns={"label": "gold_label"})
-    for column in ("english_gloss", "locale", "pair_id", "pair_role"):
-        if column not in table:
-            table[column] = None
-    return table
-
-
-def apply_overrides(items: list[Any], overrides: dict[str, str]) -> list[Any]:
-    """Return test-bed items with adjudicated gold labels.
-
-    An escalation item gets ``should_escalate`` from its label (``escalate`` or
-    ``no_escalate``); an emotion item gets the label as its ``emotion``. Severity stays,
-    because the facts of the message set it.
-    """
-    from equilens.text.items import ESCALATE
-
-    if not overrides:
-        return items
-    edited = []
-    for item in items:
-        label = overrides.get(item.id)
-        if label is None:
-            edited.append(item)
-            continue
-        gold = dict(item.gold)
-        if "should_escalate" in gold:
-            gold["should_escalate"] = label == ESCALATE
-        else:
-            gold["emotion"] = label
-        edited.append(dataclasses.replace(item, gold=gold))
-    return edited
-
-
-def _text_labels(plan, table: pd.DataFrame) -> tuple[str, ...]:
-    from equilens.text.items import ESCALATE, NO_ESCALATE
-
-    if plan.data.labels:
-        return tuple(plan.data.labels)
-    present = list(dict.fromkeys(str(label) for label in table["gold_label"].dropna()))
-    if set(present) <= {ESCALATE, NO_ESCALATE}:
-        return (ESCALATE, NO_ESCALATE)
-    return tuple(sorted(present))
 
 
 def _load_tabular_run(path, findings, predictions, overrides) -> ReviewRun:
@@ -334,8 +226,8 @@ def _load_tabular_run(path, findings, predictions, overrides) -> ReviewRun:
     elif plan.model is not None and plan.model.threshold is not None:
         threshold = plan.model.threshold
     return ReviewRun(
-        path, "tabular", findings, plan, items, decisions, (FAVORABLE, UNFAVORABLE), FAVORABLE,
-        {model_id: threshold}, overrides,
+        path, "tabular", findings, plan, items, decisions, (FAVORABLE, UNFAVORABLE),
+        FAVORABLE, (FAVORABLE,), {model_id: threshold}, overrides,
     )  # fmt: skip
 
 

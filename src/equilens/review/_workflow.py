@@ -67,7 +67,7 @@ def export_review(
     >>> sample.items["weight"].groupby(sample.items["stratum"]).sum()  # doctest: +SKIP
     """
     run = load_run(run_dir)
-    scale = LabelScale(tuple(labels or run.labels), level, run.positive_label)
+    scale = LabelScale(tuple(labels or run.labels), level, run.review_positive)
     sample = draw_sample(
         run,
         size=size,
