@@ -206,3 +206,15 @@ def test_non_utf8_csv_exits_2(tmp_path):
     result = runner.invoke(app, ["audit", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "Set data.encoding" in " ".join(result.output.split())
+
+
+def test_written_plan_reruns_from_its_own_folder(plan_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)
+    relative_plan = plan_file.relative_to(tmp_path.parent)
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["audit", str(relative_plan), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+
+    monkeypatch.chdir(out)
+    second = runner.invoke(app, ["audit", "plan.yaml", "--out", str(tmp_path / "again")])
+    assert second.exit_code == 0, second.output

@@ -123,7 +123,7 @@ class AuditResult:
             "findings": out_dir / "findings.json",
             "predictions": out_dir / "predictions.parquet",
         }
-        paths["plan"].write_text(self.plan.to_yaml(), encoding="utf-8")
+        paths["plan"].write_text(rebase_paths(self.plan, out_dir).to_yaml(), encoding="utf-8")
         paths["findings"].write_text(
             json.dumps(findings, indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8"
         )
@@ -317,3 +317,31 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def portable_path(path: Path, out_dir: Path) -> Path:
+    """Return `path` as the plan written to `out_dir` must state it.
+
+    A relative path that exists from the working directory (a plan loaded from another
+    folder) becomes absolute, or relative to `out_dir` when the file is inside it, so that
+    the written plan.yaml finds its files from its own folder. Other paths stay as given.
+    """
+    if path.is_absolute() or not path.exists():
+        return path
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path(out_dir).resolve())
+    except ValueError:
+        return resolved
+
+
+def rebase_paths(plan: Any, out_dir: Path) -> Any:
+    """Return a copy of a plan whose data, model and cache paths work from `out_dir`."""
+    plan = plan.model_copy(deep=True)
+    for section in ("data", "model"):
+        part = getattr(plan, section, None)
+        if part is not None and getattr(part, "path", None) is not None:
+            part.path = portable_path(Path(part.path), out_dir)
+    if getattr(plan, "cache", None) is not None:
+        plan.cache = portable_path(Path(plan.cache), out_dir)
+    return plan

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from equilens.result import AuditResult
+from equilens.result import AuditResult, rebase_paths
 from equilens.text.plan import TextAuditPlan
 from equilens.text.summary import text_summary_section
 
@@ -43,7 +43,8 @@ class TextAuditResult(AuditResult):
         report.html and summary.md (with the text section) into `out_dir`."""
         paths = super().write(out_dir)
         if self.text_plan is not None:
-            paths["plan"].write_text(self.text_plan.to_yaml(), encoding="utf-8")
+            plan = rebase_paths(self.text_plan, Path(out_dir))
+            paths["plan"].write_text(plan.to_yaml(), encoding="utf-8")
 
         section = text_summary_section(self.to_dict())
         if section:
