@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from equilens.metrics.table import Estimate, MetricTable, is_proportion, proportion_counts
+from equilens.metrics.table import Estimate, MetricTable, covering, is_proportion, proportion_counts
 from equilens.stats.bootstrap import dirichlet_metric_draws, grouping_rng
 from equilens.stats.intervals import mover_ratio_interval, newcombe_interval, percentile_interval
 from equilens.stats.significance import (
@@ -69,6 +69,13 @@ def is_degenerate(replicates: np.ndarray, *, level: float) -> bool:
     return not lower < upper
 
 
+def degenerate_groups(replicates: np.ndarray, g: int, r: int, *, level: float) -> bool:
+    """Return whether the replicates of group `g` or of the reference `r` degenerate."""
+    return is_degenerate(replicates[:, g], level=level) or is_degenerate(
+        replicates[:, r], level=level
+    )
+
+
 def _interval_or_fallback(
     replicates: np.ndarray,
     value: float,
@@ -94,6 +101,8 @@ def _interval_or_fallback(
     interval, method = fallback()
     if interval is None:
         return Estimate(value, ci_reason=method)
+    if method == "dirichlet":
+        interval = covering(interval, value)
     return Estimate(value, interval, method)
 
 
@@ -167,15 +176,21 @@ def _disparity(
             draws = functools.cache(functools.partial(_dirichlet_pair, table, name, g, r, rng=rng))
         difference_fallback = _draws_fallback(draws, lambda d: d[0] - d[1], level)
         ratio_fallback = _draws_fallback(draws, lambda d: d[0] / d[1], level)
-        test = (
-            _mean_score_test(table, g, r)
-            if name == "mean_score"
-            else bootstrap_p_value(differences)
-        )
+        if name == "mean_score":
+            test = _mean_score_test(table, g, r)
+        elif degenerate_groups(replicates, g, r, level=level):
+            # The replicates vary with one group only, so a bootstrap test would treat the
+            # degenerate group's value as known and report spurious significance.
+            test = TestResult(
+                None,
+                None,
+                "no bootstrap test: one group is too small for its value to vary in the "
+                "bootstrap; see the interval",
+            )
+        else:
+            test = bootstrap_p_value(differences)
 
-    degenerate = is_degenerate(replicates[:, g], level=level) or is_degenerate(
-        replicates[:, r], level=level
-    )
+    degenerate = degenerate_groups(replicates, g, r, level=level)
     difference = _interval_or_fallback(
         differences,
         value - reference_value,

@@ -226,4 +226,15 @@ def _group_estimate(
         table.counts.confusion[group], name, draws=table.replicates[name].shape[0], rng=rng
     )
     lower, upper = percentile_interval(draws, level=level)
-    return Estimate(value, (float(lower), float(upper)), "dirichlet")
+    return Estimate(value, covering((float(lower), float(upper)), value), "dirichlet")
+
+
+def covering(interval: tuple[float, float], value: float) -> tuple[float, float]:
+    """Widen a posterior interval so that it contains the point estimate.
+
+    A Jeffreys-Dirichlet posterior of a tiny group is pulled towards the middle, so its
+    interval can exclude the observed value (an F1 of 1.0 from two rows); a reported
+    interval that excludes its own estimate would contradict it.
+    """
+    lower, upper = interval
+    return min(lower, value), max(upper, value)
