@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[ja]'
+	$(BIN)/pip install --quiet -e '.[ja,explain]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python

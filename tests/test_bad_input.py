@@ -100,7 +100,7 @@ def test_missing_protected_values_error_policy():
 def test_missing_target_values():
     frame = loan_frame().astype({"approved": float})
     frame.loc[3, "approved"] = np.nan
-    with pytest.raises(DataError, match="target column 'approved' has 1 missing values"):
+    with pytest.raises(DataError, match="target column 'approved' has 1 missing value"):
         run_audit(parse_plan(PLAN), frame)
 
 
@@ -214,4 +214,19 @@ def test_prediction_labels_unlike_target_rejected():
     with pytest.raises(
         DataError, match="Favorable label 1 does not occur in the prediction column"
     ):
+        run_audit(parse_plan(PLAN), frame)
+
+
+def test_unquoted_yes_label_gets_quoting_hint():
+    frame = loan_frame()
+    frame["approved"] = np.where(frame["approved"] == 1, "yes", "no")
+    frame["decision"] = frame["approved"]
+    with pytest.raises(DataError, match="quote the label"):
+        run_audit(parse_plan({**PLAN, "favorable_label": True}), frame)
+
+
+def test_prediction_label_mismatch_points_to_prediction_favorable_label():
+    frame = loan_frame()
+    frame["decision"] = np.where(frame["decision"] == 1, "Y", "N")
+    with pytest.raises(DataError, match="Set prediction.favorable_label"):
         run_audit(parse_plan(PLAN), frame)

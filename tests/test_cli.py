@@ -148,7 +148,7 @@ BAD_INPUTS = {
     "missing protected value": (
         "approved,decision,race\n1,1,white\n0,1,\n",
         {"missing_values": "error"},
-        "has 1 missing values",
+        "has 1 missing value",
     ),
     "empty data": ("approved,decision,race\n", {}, "has no rows"),
     "single group": ("approved,decision,race\n1,1,white\n0,1,white\n", {}, "single group 'white'"),

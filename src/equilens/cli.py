@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from equilens.errors import EquilensError
@@ -26,6 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# Verdicts go to standard output; progress, notes and errors to standard error.
+output = Console()
 console = Console(stderr=True)
 
 EXIT_FAILED = 1
@@ -33,7 +36,7 @@ EXIT_INPUT_ERROR = 2
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_INPUT_ERROR)
 
 
@@ -192,13 +195,15 @@ def mitigate(
 
 
 def _print_verdicts(findings: list[dict]) -> None:
+    """Print one line per hypothesis to standard output, the results of the command."""
     styles = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
     for finding in findings:
         verdict = finding["verdict"]
-        console.print(
-            f"[{styles.get(verdict, 'white')}]{verdict.upper():<12}[/] {finding['id']}: "
-            f"{finding['statement']}",
+        output.print(
+            f"[{styles.get(verdict, 'white')}]{verdict.upper():<12}[/] "
+            f"{escape(finding['id'])}: {escape(finding['statement'])}",
             highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -99,8 +99,9 @@ def binary_outcome(
     if missing.any():
         rows = np.flatnonzero(missing)[:5].tolist()
         raise DataError(
-            f"The {role} column {column!r} has {int(missing.sum())} missing values (first rows: "
-            f"{rows}). Every row needs an outcome: fill or remove those rows before the audit."
+            f"The {role} column {column!r} has {_count(int(missing.sum()), 'missing value')} "
+            f"(first rows: {rows}). Every row needs an outcome: fill or remove those rows "
+            f"before the audit."
         )
     codes, uniques = pd.factorize(values)
     keys = [value_key(value) for value in uniques]
@@ -108,9 +109,17 @@ def binary_outcome(
     favorable_keys = {value_key(value) for value in favorable_values}
     only_known = known_values is not None and set(keys) <= known_values
     if not favorable_keys & set(keys) and not only_known:
+        fix = "Set favorable_label to one of them."
+        if role == "prediction":
+            fix = (
+                "Set prediction.favorable_label to the predicted value that means the "
+                "favorable outcome."
+            )
+        if any(isinstance(value, bool) for value in favorable_values):
+            fix += " YAML reads an unquoted yes, no, true or false as a boolean: quote the label."
         raise DataError(
             f"Favorable label {favorable!r} does not occur in the {role} column {column!r}; its "
-            f"values are: {_describe_values(values)}. Set favorable_label to one of them."
+            f"values are: {_describe_values(values)}. {fix}"
         )
     if len(keys) > 2 and not isinstance(favorable, list):
         raise DataError(
@@ -135,8 +144,8 @@ def scores(values: np.ndarray, *, column: str) -> np.ndarray:
     missing = np.isnan(numeric)
     if missing.any():
         raise DataError(
-            f"The score column {column!r} has {int(missing.sum())} missing values (first rows: "
-            f"{np.flatnonzero(missing)[:5].tolist()}); every row needs a score."
+            f"The score column {column!r} has {_count(int(missing.sum()), 'missing value')} "
+            f"(first rows: {np.flatnonzero(missing)[:5].tolist()}); every row needs a score."
         )
     return numeric
 
@@ -167,7 +176,8 @@ def encode_attribute(values: np.ndarray, spec: ProtectedAttribute, *, policy: st
     n_missing = int(missing.sum())
     if n_missing and policy == "error":
         raise DataError(
-            f"The protected column {column!r} ({spec.name}) has {n_missing} missing values "
+            f"The protected column {column!r} ({spec.name}) has "
+            f"{_count(n_missing, 'missing value')} "
             f"(first rows: {np.flatnonzero(missing)[:5].tolist()}). Fill them, or set "
             f"missing_values to 'group' (audit them as their own group) or 'drop' in the plan."
         )
@@ -200,7 +210,8 @@ def encode_attribute(values: np.ndarray, spec: ProtectedAttribute, *, policy: st
             warnings.append(
                 AuditWarning(
                     "missing_values",
-                    f"Column {column!r} ({spec.name}) has {n_missing} missing values; they are "
+                    f"Column {column!r} ({spec.name}) has "
+                    f"{_count(n_missing, 'missing value')}; they are "
                     f"audited as the group {spec.missing_label!r}.",
                     {"attribute": spec.name, "count": n_missing},
                 )
@@ -276,3 +287,8 @@ def check_groups(attribute: EncodedAttribute, spec: ProtectedAttribute) -> None:
             f"{spec.source_column!r}.{did_you_mean(spec.reference, attribute.labels)} Groups: "
             f"{attribute.labels}."
         )
+
+
+def _count(number: int, noun: str) -> str:
+    """Write a count with its noun, e.g. '1 missing value' or '15 missing values'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
