@@ -211,6 +211,7 @@ def run_audit(
             min_group_size=plan.min_group_size,
             level=level,
             missing_labels=tuple(plan.attribute(name).missing_label for name in grouping),
+            controlled=plan.controlled_sample,
         )
         finding.severity = severity(finding, level=level)
         findings.append(finding)

@@ -171,11 +171,13 @@ def evaluate(
     min_group_size: int,
     level: float,
     missing_labels: tuple[str, ...] = (),
+    controlled: bool = False,
 ) -> Finding:
     """Judge one hypothesis on the audit's estimates.
 
     `missing_labels` gives, per attribute of the grouping, the label of its missing-value
-    group, which the hypothesis leaves out unless it names it.
+    group, which the hypothesis leaves out unless it names it. `controlled` marks rows of
+    a controlled test set, which changes the likely source of a gap.
     """
     counts = table.counts
     n = counts.n
@@ -195,6 +197,7 @@ def evaluate(
             reference=reference,
             min_group_size=min_group_size,
             level=level,
+            controlled=controlled,
         )
 
     verdicts = []
@@ -249,7 +252,7 @@ def evaluate(
         worst.p_adjusted if worst else None,
         verdicts,
     )
-    _attach_source(finding, table, worst, reference, level)
+    _attach_source(finding, table, worst, reference, level, controlled=controlled)
     return finding
 
 
@@ -273,6 +276,7 @@ def _evaluate_aggregate(
     reference: int,
     min_group_size: int,
     level: float,
+    controlled: bool = False,
 ) -> Finding:
     counts = table.counts
     if hypothesis.comparison == "max_minus_min":
@@ -317,7 +321,7 @@ def _evaluate_aggregate(
         aggregate.p_adjusted,
         [group_verdict],
     )
-    _attach_source(finding, table, group_verdict, reference, level)
+    _attach_source(finding, table, group_verdict, reference, level, controlled=controlled)
     return finding
 
 
@@ -371,7 +375,13 @@ def severity(finding: Finding, *, level: float) -> str:
 
 
 def _attach_source(
-    finding: Finding, table: MetricTable, driver: GroupVerdict | None, reference: int, level: float
+    finding: Finding,
+    table: MetricTable,
+    driver: GroupVerdict | None,
+    reference: int,
+    level: float,
+    *,
+    controlled: bool = False,
 ) -> None:
     if driver is None or finding.verdict == "pass" or not driver.group:
         return
@@ -396,5 +406,6 @@ def _attach_source(
         label_ratio=label_ratio,
         model_ratio=model_ratio,
         minimum_detectable_difference=driver.minimum_detectable_difference,
+        controlled=controlled,
     )
     finding.source = likely_source(evidence)

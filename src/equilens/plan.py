@@ -266,6 +266,10 @@ class AuditPlan(_Strict):
         Correction applied across every test of the audit.
     missing_values : {"group", "drop", "error"}
         What to do with a missing value in a protected column.
+    controlled_sample : bool
+        True when the rows are a controlled test set (such as a text test bed) whose
+        group shares and gold labels are set by design; a gap then points at the model,
+        not at how the data was sampled or labelled.
     probes : ProbeSpec, optional
         Counterfactual, proxy, attribution and subgroup probes of a tabular model; they
         run through `equilens.probes.run_probes`, which needs the model and its feature rows.
@@ -290,6 +294,7 @@ class AuditPlan(_Strict):
     seed: int = 0
     multiple_testing: Literal["benjamini-hochberg", "holm"] = "benjamini-hochberg"
     missing_values: Literal["group", "drop", "error"] = "group"
+    controlled_sample: bool = False
     probes: ProbeSpec | None = None
     mitigation: MitigationSpec | None = None
 

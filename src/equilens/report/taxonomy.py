@@ -72,6 +72,7 @@ class Evidence:
     label_ratio: float | None
     model_ratio: float | None
     minimum_detectable_difference: float | None
+    controlled: bool = False
 
 
 def likely_source(evidence: Evidence) -> BiasSource:
@@ -91,6 +92,18 @@ def likely_source(evidence: Evidence) -> BiasSource:
             f"hypothesis.{detectable}",
             f"Collect or sample more labelled cases for {group} before drawing conclusions; "
             f"until then, review its decisions manually.",
+        )
+
+    if evidence.controlled:
+        return BiasSource(
+            ENGINEERING,
+            MODEL_BIAS,
+            f"The test set fixes the facts and gold labels by design and varies only what "
+            f"tells {group} from {reference}, so the gap in {evidence.metric} comes from how "
+            f"the model reads {group}, not from sampling or labelling.",
+            f"Find what in the {group} items the model reacts to (the minimal-pair token "
+            f"attributions show it), change the model, its rule or its threshold, and test "
+            f"again on the same items.",
         )
 
     if evidence.metric == "selection_rate":

@@ -112,6 +112,7 @@ def merge_outcomes(
                 min_group_size=plan.min_group_size,
                 level=plan.confidence_level,
                 missing_labels=tuple("missing" for _ in grouping),
+                controlled=plan.data.testbed is not None,
             )
         except DataError as error:
             where = f" for run {entry.run!r}" if entry.run else ""
@@ -136,6 +137,7 @@ def merge_outcomes(
         bootstrap_replicates=plan.bootstrap_replicates,
         seed=plan.seed,
         multiple_testing=plan.multiple_testing,
+        controlled_sample=plan.data.testbed is not None,
     )
     return MergedTables(
         merged_plan, tables, references, disparities, aggregates, summaries, findings, warnings

@@ -188,6 +188,7 @@ def _tabular_plan(
         bootstrap_replicates=plan.bootstrap_replicates,
         seed=plan.seed,
         multiple_testing=plan.multiple_testing,
+        controlled_sample=plan.data.testbed is not None,
     )
 
 
