@@ -13,6 +13,7 @@ from mock_http import API_KEY, API_KEY_ENV, RecordedRequest, Reply
 from equilens.errors import ModelError, PlanError
 from equilens.models.text import (
     HttpJsonConfig,
+    _http,
     build_text_model,
     predict_texts,
 )
@@ -395,3 +396,32 @@ def test_http_json_max_chars_truncates(server, caplog):
     assert result.counts.truncated == 1
     assert "Truncated 1 texts" in caplog.text
     assert "1 texts were longer than the length limit" in caplog.text
+
+
+def test_http_json_stops_sending_when_server_down(server, waits):
+    server.handler = lambda request: Reply(close=True)
+    model = build_text_model(make_config(server.url, max_retries=1, batch_size=1))
+
+    result = predict_texts(model, [f"text {k}" for k in range(8)])
+
+    attempted = [m for m in result.messages if "failed after 2 attempts" in m]
+    skipped = [m for m in result.messages if m.startswith("Not sent")]
+    assert result.status.tolist() == ["error"] * 8
+    assert len(attempted) == _http.UNREACHABLE_LIMIT
+    assert len(skipped) == 8 - _http.UNREACHABLE_LIMIT
+    assert len(server.requests) == 2 * _http.UNREACHABLE_LIMIT
+
+
+def test_http_json_success_resets_unreachable_count(server, waits):
+    calls = []
+
+    def flaky(request):
+        calls.append(request)
+        return Reply(close=True) if len(calls) <= 4 else classify(request)
+
+    server.handler = flaky
+    model = build_text_model(make_config(server.url, max_retries=1, batch_size=1))
+
+    result = predict_texts(model, [f"text {k}" for k in range(4)])
+
+    assert result.status.tolist() == ["error", "error", "ok", "ok"]

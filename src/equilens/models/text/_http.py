@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 # Replaced in tests to record the waits instead of sleeping.
 _sleep = time.sleep
 
+UNREACHABLE_LIMIT = 3
 _RETRY_STATUS_CODES = frozenset({429, 500, 502, 503, 504})
 _REDACTED = "***"
 
@@ -163,6 +165,11 @@ class HttpSession:
                 settings.api_key_prefix + self._api_key.get_secret_value()
             )
         self._client = httpx.Client(headers=headers, timeout=settings.timeout)
+        # Requests in a row whose retries all failed to connect or timed out. Past
+        # UNREACHABLE_LIMIT the server is taken to be down and nothing more is sent, so an
+        # audit against a stopped server fails in seconds rather than retrying every batch.
+        self._unreachable = 0
+        self._lock = threading.Lock()
 
     def redact(self, text: str) -> str:
         """Return `text` with every occurrence of the API key replaced by ``***``."""
@@ -185,17 +192,31 @@ class HttpSession:
         """
         settings = self._settings
         shown_url = display_url(url)
+        with self._lock:
+            unreachable = self._unreachable
+        if unreachable >= UNREACHABLE_LIMIT:
+            raise ModelError(
+                f"Not sent: the last {unreachable} requests to {shown_url} for model "
+                f"{self._model_id!r} could not reach the server after every retry, so it looks "
+                "down and no more requests are sent in this run. Start the server and run the "
+                "audit again; answers already received are cached when the plan has a cache."
+            )
         attempts = settings.max_retries + 1
         for attempt in range(attempts):
             retry_after = None
+            connection_failed = False
             try:
                 response = self._client.post(url, json=payload)
             except httpx.TimeoutException:
                 reason = f"timed out after {settings.timeout:g} s"
+                connection_failed = True
             except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
                 reason = f"connection failed or was closed ({type(error).__name__}: {error})"
+                connection_failed = True
             else:
                 if response.status_code not in _RETRY_STATUS_CODES:
+                    with self._lock:
+                        self._unreachable = 0
                     return self._decode(response, shown_url)
                 reason = f"HTTP {response.status_code} {response.reason_phrase}"
                 if response.text:
@@ -204,6 +225,8 @@ class HttpSession:
             reason = self.redact(reason)
 
             if attempt == attempts - 1:
+                with self._lock:
+                    self._unreachable = self._unreachable + 1 if connection_failed else 0
                 raise ModelError(
                     f"POST {shown_url} for model {self._model_id!r} failed after {attempts} "
                     f"attempts; last error: {reason}. Check that the server is up, or raise "
