@@ -94,9 +94,7 @@ LOAN_PLAN = {
             "comparison": "ratio",
             "operator": ">=",
             "threshold": 0.8,
-            "description": (
-                "Approval rate of women is at least 80% of men's (four-fifths rule)"
-            ),
+            "description": ("Approval rate of women is at least 80% of men's (four-fifths rule)"),
         },
         {
             "id": "four_fifths_marital_status",
@@ -118,8 +116,7 @@ LOAN_PLAN = {
             "operator": ">=",
             "threshold": 0.8,
             "description": (
-                "Approval rate of every race x sex group is at least 80% of white "
-                "men's"
+                "Approval rate of every race x sex group is at least 80% of white men's"
             ),
         },
         {
