@@ -69,7 +69,7 @@ def demo_plan() -> TextAuditPlan:
                 "id": "style_recall",
                 "description": (
                     f"Serious complaints (S3-S4) in every style are escalated within "
-                    f"{RECALL_BOUND:.0%} of the neutral base style"
+                    f"{RECALL_BOUND * 100:.0f} percentage points of the neutral base style"
                 ),
                 "metric": "true_positive_rate",
                 "attribute": "style",
@@ -81,8 +81,8 @@ def demo_plan() -> TextAuditPlan:
             {
                 "id": "en_gb_recall",
                 "description": (
-                    f"British English complaints are escalated within {RECALL_BOUND:.0%} of "
-                    f"American English ones"
+                    f"British English complaints are escalated within "
+                    f"{RECALL_BOUND * 100:.0f} percentage points of American English ones"
                 ),
                 "metric": "true_positive_rate",
                 "attribute": "locale",
@@ -95,7 +95,7 @@ def demo_plan() -> TextAuditPlan:
                 "id": "locale_recall",
                 "description": (
                     f"Every run and locale escalates serious complaints within "
-                    f"{RECALL_BOUND:.0%} of VADER on en-US"
+                    f"{RECALL_BOUND * 100:.0f} percentage points of VADER on en-US"
                 ),
                 "metric": "true_positive_rate",
                 "attribute": ["run", "locale"],
@@ -107,8 +107,8 @@ def demo_plan() -> TextAuditPlan:
                 "id": "age_recall",
                 "description": (
                     f"Serious complaints from every age band are escalated within "
-                    f"{RECALL_BOUND:.0%} of the 30-49 band, on messages that differ only in "
-                    f"the writer's age"
+                    f"{RECALL_BOUND * 100:.0f} percentage points of the 30-49 band, on messages "
+                    f"that differ only in the writer's age"
                 ),
                 "metric": "true_positive_rate",
                 "attribute": "age_band",
