@@ -235,3 +235,19 @@ def test_summary_not_significant_failure(loan_findings) -> None:
     finding["p_adjusted"] = 0.446
     summary = render_summary(loan_findings)
     assert "The gap is not statistically significant (adjusted p 0.446)." in summary
+
+
+def test_summary_pass_with_weak_evidence_is_qualified(loan_findings) -> None:
+    passed = next(f for f in loan_findings["findings"] if f["verdict"] == "pass")
+    for row in passed["groups"]:
+        row["evidence"] = "weak"
+    text = section(render_summary(loan_findings), "What passed")
+    assert "this pass is not conclusive" in text
+
+
+def test_summary_pass_with_strong_evidence_is_plain(loan_findings) -> None:
+    for finding in loan_findings["findings"]:
+        for row in finding["groups"]:
+            row["evidence"] = "strong"
+    text = section(render_summary(loan_findings), "What passed")
+    assert "not conclusive" not in text

@@ -251,9 +251,16 @@ def render_summary(findings: Mapping[str, Any]) -> str:
         lines += ["## What passed", ""]
         for finding in passed:
             effect = effect_sentence(finding, units, level)
+            caution = ""
+            if any(row.get("evidence") == "weak" for row in finding.get("groups", [])):
+                caution = (
+                    " The interval reaches past the threshold, so this pass is not "
+                    "conclusive; more data would settle it."
+                )
             lines.append(
                 f"- {code_span(finding.get('id', ''))}: {effect} "
                 f"{threshold_sentence(finding)}".rstrip()
+                + caution
             )
         lines.append("")
 
