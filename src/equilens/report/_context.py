@@ -21,6 +21,7 @@ from equilens.report._tabular_probes import (
     ProbeSection,
     tabular_probe_sections,
 )
+from equilens.report._text_probes import text_probe_sections
 from equilens.report._units import FindingView, UnitView, index_units, unit_key
 
 
@@ -48,16 +49,22 @@ class ReportView:
     probes: list[ProbeView]
     warnings: list[Mapping[str, Any]]
     tabular_probes: list[ProbeSection]
+    text_probes: list[ProbeSection]
     review: Mapping[str, Any] | None = None
 
 
-def _probe_views(probes: Any) -> list[ProbeView]:
+def _probe_views(probes: Any, *, exclude: frozenset[str] = frozenset()) -> list[ProbeView]:
     """List each probe's top-level scalar results. Nested results are only named.
 
-    The tabular probes have sections of their own and are left out here.
+    The tabular probes and the probes named in `exclude`, which have sections of their
+    own, are left out here.
     """
     if isinstance(probes, Mapping):
-        named = [(name, result) for name, result in probes.items() if name not in TABULAR_PROBES]
+        named = [
+            (name, result)
+            for name, result in probes.items()
+            if name not in TABULAR_PROBES and name not in exclude
+        ]
     else:
         named = [
             (entry.get("name", f"probe {index + 1}"), entry)
@@ -100,6 +107,17 @@ def build_view(findings: Mapping[str, Any]) -> ReportView:
         if unit:
             unit.findings.append(view)
 
+    # The text audit's occlusion attributions share the key `attributions` with the
+    # tabular SHAP probe, so a probe shown as a text probe is kept out of the tabular ones.
+    probes = findings.get("probes")
+    text_probes = text_probe_sections(probes)
+    text_probe_keys = frozenset(section.key for section in text_probes)
+    tabular_input = (
+        {name: result for name, result in probes.items() if name not in text_probe_keys}
+        if isinstance(probes, Mapping)
+        else probes
+    )
+
     chart_ids = (f"chart-{number}" for number in range(1, 10_000))
     for unit in units.values():
         draw_unit_charts(unit, chart_ids, level)
@@ -114,8 +132,9 @@ def build_view(findings: Mapping[str, Any]) -> ReportView:
         verdict_counts=count_verdicts(findings.get("findings", [])),
         findings=finding_views,
         units=list(units.values()),
-        probes=_probe_views(findings.get("probes")),
+        probes=_probe_views(probes, exclude=text_probe_keys),
         warnings=list(findings.get("warnings", [])),
-        tabular_probes=tabular_probe_sections(findings.get("probes")),
+        tabular_probes=tabular_probe_sections(tabular_input),
+        text_probes=text_probes,
         review=findings.get("review") or None,
     )
