@@ -48,3 +48,9 @@ def test_no_bootstrap_test_for_degenerate_group():
     f1 = next(entry for entry in findings["disparities"] if entry["metric"] == "f1_score")
     assert f1["p_value"] is None
     assert "too small" in f1["test_reason"]
+
+
+def test_aggregates_list_small_groups():
+    findings = tiny_group_audit()
+    for entry in findings["aggregates"] + findings["summaries"]:
+        assert entry["small_groups"] == [["tiny"]]

@@ -81,6 +81,16 @@ class AuditResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the findings.json mapping (schema ``equilens.findings/1``)."""
+        # Groups below the minimum size enter the aggregates (fairlearn's convention), so
+        # each aggregate lists them: a spread can come from a group of a few rows.
+        small = {
+            grouping: [
+                list(label)
+                for label, size in zip(table.counts.labels, table.counts.n, strict=True)
+                if size < self.plan.min_group_size
+            ]
+            for grouping, table in self.tables.items()
+        }
         groups, intersections = [], []
         for grouping, table in self.tables.items():
             entries = _group_entries(table, self.plan.min_group_size)
@@ -93,8 +103,14 @@ class AuditResult:
                 "groups": groups,
                 "intersections": intersections,
                 "disparities": [_disparity_entry(item) for item in self.disparities],
-                "aggregates": [_aggregate_entry(item) for item in self.aggregates],
-                "summaries": self.summaries,
+                "aggregates": [
+                    {**_aggregate_entry(item), "small_groups": small[item.attributes]}
+                    for item in self.aggregates
+                ],
+                "summaries": [
+                    {**entry, "small_groups": small[tuple(entry["attributes"])]}
+                    for entry in self.summaries
+                ],
                 "findings": [finding.to_dict() for finding in self.findings],
                 "probes": self.probes,
                 "warnings": [warning.to_dict() for warning in self.warnings],
