@@ -29,7 +29,7 @@ class _Strict(BaseModel):
 
 
 class DataSource(_Strict):
-    """Where the rows to audit come from.
+    """The source of the rows to audit.
 
     Parameters
     ----------
@@ -67,7 +67,7 @@ class ProtectedAttribute(_Strict):
         Reference group against which differences and ratios are computed; defaults to
         the largest group, with a warning.
     missing_label : str
-        Label of the group that holds rows with a missing value under the ``group`` policy.
+        Label of the group of rows with a missing value under the ``group`` policy.
         Values equal to this label in the data are also treated as missing.
     """
 
@@ -101,7 +101,7 @@ class ProtectedAttribute(_Strict):
 
 
 class Prediction(_Strict):
-    """Where the model's decisions come from when they are columns of the data.
+    """Columns of the data that contain the model's decisions or scores.
 
     Parameters
     ----------
@@ -268,7 +268,7 @@ class AuditPlan(_Strict):
         What to do with a missing value in a protected column.
     controlled_sample : bool
         True when the rows are a controlled test set (such as a text test bed) whose
-        group shares and gold labels are set by design; a gap then points at the model,
+        group shares and gold labels are set by design. A gap then points at the model,
         not at how the data was sampled or labelled.
     probes : ProbeSpec, optional
         Counterfactual, proxy, attribution and subgroup probes of a tabular model; they
@@ -364,10 +364,24 @@ def load_plan(path: str | Path) -> AuditPlan:
     Raises
     ------
     PlanError
-        When the file is missing, is not valid YAML, or a field is invalid; the message
+        When the file is missing, is not valid YAML, or a field is invalid. The message
         gives the YAML path of each bad field and what is allowed there.
     """
     path = Path(path)
+    raw = read_plan_file(path)
+
+    plan = parse_plan(raw, source=str(path))
+    base = path.parent
+    if plan.data is not None and not plan.data.path.is_absolute():
+        plan.data.path = base / plan.data.path
+    if plan.model is not None and not plan.model.path.is_absolute():
+        plan.model.path = base / plan.model.path
+    return plan
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    """Read a plan file's top-level mapping, raising `PlanError` for a missing file, text
+    that is not UTF-8, invalid YAML or a top level that is not a mapping."""
     if not path.is_file():
         raise PlanError(f"Plan file not found: {str(path)!r}. Check the path.")
     try:
@@ -377,15 +391,8 @@ def load_plan(path: str | Path) -> AuditPlan:
     except yaml.YAMLError as error:
         raise PlanError(f"Plan file {str(path)!r} is not valid YAML: {error}") from error
     if not isinstance(raw, dict):
-        raise PlanError(f"Plan file {str(path)!r} must hold a mapping of plan fields at top level.")
-
-    plan = parse_plan(raw, source=str(path))
-    base = path.parent
-    if plan.data is not None and not plan.data.path.is_absolute():
-        plan.data.path = base / plan.data.path
-    if plan.model is not None and not plan.model.path.is_absolute():
-        plan.model.path = base / plan.model.path
-    return plan
+        raise PlanError(f"Plan file {str(path)!r} must contain a mapping of plan fields.")
+    return raw
 
 
 def parse_plan(raw: dict[str, Any], *, source: str = "plan") -> AuditPlan:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from equilens.errors import PlanError, did_you_mean
 from equilens.metrics import canonical_metric_name
 from equilens.models.text import TEXT_MODEL_KINDS, TextModelConfig
-from equilens.plan import Hypothesis, Scalar
+from equilens.plan import Hypothesis, Scalar, read_plan_file
 from equilens.text.plan_errors import describe_errors
 
 TESTBED_LOCALES = ("en-US", "en-GB", "ja-JP", "fi-FI")
@@ -386,16 +386,7 @@ def load_text_plan(path: str | Path) -> TextAuditPlan:
     >>> result = run_text_audit(plan)  # doctest: +SKIP
     """
     path = Path(path)
-    if not path.is_file():
-        raise PlanError(f"Plan file not found: {str(path)!r}. Check the path.")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise PlanError(f"Plan file {str(path)!r} is not UTF-8 text: {error}.") from error
-    except yaml.YAMLError as error:
-        raise PlanError(f"Plan file {str(path)!r} is not valid YAML: {error}") from error
-    if not isinstance(raw, dict):
-        raise PlanError(f"Plan file {str(path)!r} must hold a mapping of plan fields at top level.")
+    raw = read_plan_file(path)
 
     plan = parse_text_plan(raw, source=str(path))
     base = path.parent
