@@ -176,3 +176,24 @@ def describe_error(error: Exception) -> str:
     """Return an exception as ``Type: message`` on one line, shortened to 300 characters."""
     text = f"{type(error).__name__}: {error}".replace("\n", " ")
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def predict_counterfactuals(
+    predictor: Any,
+    changed: Any,
+    favorable_label: Any,
+    *,
+    cell: dict[str, Any],
+    failures: list[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Predict counterfactual rows, or record the model's failure on them and return None.
+
+    Any exception from the user's model is caught, logged and added to `failures` with the
+    row count, so that one failing counterfactual cell leaves the rest of the probe intact.
+    """
+    try:
+        return predict_rows(predictor, changed, favorable_label)
+    except Exception as error:  # any failure of the user's model is reported
+        logger.warning("model failed on %d counterfactual rows (%s): %s", len(changed), cell, error)
+        failures.append({**cell, "rows": len(changed), "error": describe_error(error)})
+        return None

@@ -25,7 +25,7 @@ from equilens.errors import DataError, EquilensError, did_you_mean
 from equilens.probes._model import (
     MISSING_LABEL,
     as_predictor,
-    describe_error,
+    predict_counterfactuals,
     predict_rows,
     protected_columns,
 )
@@ -127,17 +127,12 @@ def causal_counterfactuals(
                 changed = _counterfactual_frame(
                     gcm, scm, frame, rows, nodes, attribute.column, value
                 )
-                try:
-                    cf_decision, cf_score = predict_rows(predictor, changed, favorable_label)
-                except Exception as error:  # any failure of the user's model is reported
-                    logger.warning(
-                        "model failed on %d causal counterfactual rows (%s): %s",
-                        len(rows),
-                        cell,
-                        error,
-                    )
-                    failures.append({**cell, "rows": len(rows), "error": describe_error(error)})
+                predicted = predict_counterfactuals(
+                    predictor, changed, favorable_label, cell=cell, failures=failures
+                )
+                if predicted is None:
                     continue
+                cf_decision, cf_score = predicted
                 comparison = compare_paired(
                     decision[rows],
                     cf_decision,

@@ -24,8 +24,8 @@ from equilens.probes._model import (
     MISSING_LABEL,
     Protected,
     as_predictor,
-    describe_error,
     model_features,
+    predict_counterfactuals,
     predict_rows,
     protected_columns,
     require_column,
@@ -144,17 +144,12 @@ def flip_test(
                         "counterfactual_group": target,
                     }
                     changed = _counterfactual_rows(frame, attribute, rows, target, moved, seed=seed)
-                    try:
-                        cf_decision, cf_score = predict_rows(predictor, changed, favorable_label)
-                    except Exception as error:  # any failure of the user's model is reported
-                        logger.warning(
-                            "model failed on %d counterfactual rows (%s): %s",
-                            len(rows),
-                            cell,
-                            error,
-                        )
-                        failures.append({**cell, "rows": len(rows), "error": describe_error(error)})
+                    predicted = predict_counterfactuals(
+                        predictor, changed, favorable_label, cell=cell, failures=failures
+                    )
+                    if predicted is None:
                         continue
+                    cf_decision, cf_score = predicted
                     comparison = compare_paired(
                         decision[rows],
                         cf_decision,
