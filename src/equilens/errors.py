@@ -1,6 +1,6 @@
 """Exceptions raised for invalid user input.
 
-Every message names the offending value, column or file and says what to do next. The
+Every message names the offending value, column or file and states what to do next. The
 command-line interface turns these exceptions into a message and exit code 2.
 """
 

@@ -58,7 +58,7 @@ def run_plan_file(
 
     # Probes re-predict changed rows, so they need the model itself and the feature rows.
     # A plan that audits prediction columns (such as the demo's plan.yaml) is audited
-    # without them, with a warning that says so.
+    # without them, with a warning that reports the skipped probes.
     if plan.model is None or plan.data is None:
         result = run_audit(plan, progress=progress)
         result.warnings.append(

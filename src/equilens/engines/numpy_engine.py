@@ -119,7 +119,7 @@ def _cells(attributes: Sequence[EncodedAttribute], *, n_bins: int) -> tuple[np.n
 
     Returns the row cell codes and an array of shape (n_attributes, n_cells) with each
     attribute's code in every cell. When the full cross-product of the attributes is
-    small it is used as is; otherwise only the combinations that occur are numbered, so
+    small, it is used as is. Otherwise only the combinations that occur are numbered, so
     that many attributes or many values never allocate a table of every combination.
     """
     sizes = [len(attribute.labels) for attribute in attributes]

@@ -233,8 +233,8 @@ def covering(interval: tuple[float, float], value: float) -> tuple[float, float]
     """Widen a posterior interval so that it contains the point estimate.
 
     A Jeffreys-Dirichlet posterior of a tiny group is pulled towards the middle, so its
-    interval can exclude the observed value (an F1 of 1.0 from two rows); a reported
-    interval that excludes its own estimate would contradict it.
+    interval can exclude the observed value (an F1 of 1.0 from two rows). A reported
+    interval that excluded its own estimate would contradict it.
     """
     lower, upper = interval
     return min(lower, value), max(upper, value)

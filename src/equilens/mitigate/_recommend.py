@@ -130,8 +130,8 @@ def recommend(
     margin. When none meets them, the recommendation is None and the reason names the
     hypotheses that block: those no candidate meets, or else those the closest candidate
     still misses. Unless `allow_group_aware`, candidates that read the protected
-    attributes when they decide are left out of the choice, and the reason says which of
-    them would have met every hypothesis.
+    attributes when they decide are left out of the choice, and the reason names those
+    that would have met every hypothesis.
 
     Returns
     -------
